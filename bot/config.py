@@ -1,0 +1,82 @@
+"""Typed settings, read once at start from the environment and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from aiogram.utils.token import TokenValidationError, validate_token
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{DATA_DIR / 'kenes.sqlite3'}"
+
+Locale = Literal["kk", "ru"]
+SUPPORTED_LOCALES: tuple[Locale, ...] = ("kk", "ru")
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment.
+
+    Field names are the environment variable names (case-insensitive).
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr = Field(description="Telegram bot token from @BotFather")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL)
+    redis_url: str | None = Field(default=None)
+    bot_api_url: str | None = Field(default=None)
+    default_locale: Locale = Field(default="kk")
+    log_level: str = Field(default="INFO")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_is_well_formed(cls, value: SecretStr) -> SecretStr:
+        try:
+            validate_token(value.get_secret_value())
+        except TokenValidationError:
+            raise ValueError("is not a bot token (expected <digits>:<secret>)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url", "bot_api_url")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if not isinstance(logging.getLevelName(level), int):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; the message is one line naming the variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Load settings, turning a validation error into a one-line :class:`SettingsError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            reason = "is not set" if error["type"] == "missing" else error["msg"].removeprefix(
+                "Value error, "
+            )
+            problems.append(f"{name} {reason}")
+        raise SettingsError("; ".join(problems)) from None

@@ -1,0 +1,85 @@
+"""Jinja2 templates for every text longer than a line, with gettext and babel formatting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiogram.utils.i18n import I18n
+from babel.dates import format_date, format_datetime, format_time, get_day_names
+from babel.numbers import format_decimal, format_percent
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from domain.catalog import WEEKDAYS, Text
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def text_in(value: Text | None, locale: str) -> str:
+    return value.get(locale) if value is not None else ""
+
+
+def weekday_span(days: list[str], locale: str) -> str:
+    """Working days as a localised range ("дүйсенбі – жұма") or list."""
+    names = get_day_names("wide", locale=locale)
+    indexes = [WEEKDAYS.index(d) for d in days]
+    if len(indexes) > 2 and indexes == list(range(indexes[0], indexes[-1] + 1)):
+        return f"{names[indexes[0]]} – {names[indexes[-1]]}"
+    return ", ".join(names[i] for i in indexes)
+
+
+class Renderer:
+    """Renders ``bot/templates/*.j2`` in a given locale.
+
+    Templates call ``_()`` / ``ngettext()`` (gettext, new style: ``_("%(n)s days", n=3)``),
+    ``t(text)`` for a catalog :class:`~domain.catalog.Text`, and the babel filters
+    ``time``, ``date``, ``datetime``, ``number``, ``weekdays``.
+    """
+
+    def __init__(self, i18n: I18n, directory: Path = TEMPLATES_DIR) -> None:
+        self.i18n = i18n
+        self.env = Environment(
+            loader=FileSystemLoader(directory),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+        )
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=lambda message: i18n.gettext(message),
+            ngettext=lambda singular, plural, n: i18n.gettext(singular, plural, n),
+            newstyle=True,
+        )
+        def localised(function: Any) -> Any:
+            return lambda value: function(value, i18n.current_locale)
+
+        self.env.globals["t"] = localised(text_in)
+        self.env.filters.update(
+            time=localised(lambda v, loc: format_time(v, "short", locale=loc)),
+            date=localised(lambda v, loc: format_date(v, "long", locale=loc)),
+            datetime=localised(lambda v, loc: format_datetime(v, "short", locale=loc)),
+            number=localised(lambda v, loc: format_decimal(v, locale=loc)),
+            percent=localised(
+                lambda v, loc: format_percent(v / 100, locale=loc, decimal_quantization=False)
+            ),
+            weekdays=localised(weekday_span),
+        )
+
+    def render(self, template: str, locale: str, **context: Any) -> str:
+        """Render ``template`` in ``locale``; surrounding blank lines are trimmed."""
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            text = self.env.get_template(template).render(locale=locale, **context)
+        return _squeeze(text)
+
+
+def _squeeze(text: str) -> str:
+    """Strip the text and collapse runs of blank lines into one."""
+    lines = text.strip().splitlines()
+    out: list[str] = []
+    for line in lines:
+        line = line.rstrip()
+        if not line and out and not out[-1]:
+            continue
+        out.append(line)
+    return "\n".join(out)

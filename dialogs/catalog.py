@@ -1,0 +1,151 @@
+"""Choosing a service, then its region, then (for Public Service Centres) city and centre."""
+
+from __future__ import annotations
+
+from html import escape
+from operator import itemgetter
+from typing import Any
+
+from aiogram.types import CallbackQuery
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Button, Column, Row, ScrollingGroup, Select
+from aiogram_dialog.widgets.text import Format
+
+from dialogs.common import (
+    FACT,
+    KEYS,
+    PURPOSE,
+    PURPOSE_CARD,
+    catalog_of,
+    locale_of,
+    menu_button,
+    placements_of,
+)
+from dialogs.navigation import decide
+from dialogs.states import CatalogSG, MenuSG
+from dialogs.widgets import I18nFormat
+from domain.catalog import Placement
+
+HISTORY = "history"
+ITEMS = "items"
+
+
+async def on_start(start_data: Any, manager: DialogManager) -> None:
+    data = start_data if isinstance(start_data, dict) else {}
+    keys = data.get(KEYS) or [list(p.key) for p in catalog_of(manager).placements]
+    manager.dialog_data.update(
+        {KEYS: keys, FACT: data.get(FACT), PURPOSE: data.get(PURPOSE, PURPOSE_CARD), HISTORY: []}
+    )
+
+
+def _remaining(manager: DialogManager) -> list[Placement]:
+    return placements_of(manager, manager.dialog_data[KEYS])
+
+
+def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for item_id, label in pairs:
+        seen.setdefault(item_id, label)
+    return list(seen.items())
+
+
+async def get_services(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    catalog, locale = catalog_of(dialog_manager), locale_of(dialog_manager)
+    wanted = {p.standard.service for p in _remaining(dialog_manager)}
+    items = [(s.id, f"{s.icon} {s.short.get(locale)}") for s in catalog.services if s.id in wanted]
+    return {ITEMS: items}
+
+
+async def get_regions(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    catalog, locale = catalog_of(dialog_manager), locale_of(dialog_manager)
+    placements = _remaining(dialog_manager)
+    service = catalog.service(placements[0].standard.service)
+    items = _unique([(p.standard.id, catalog.regions[p.standard.region].name.get(locale)) for p in placements])
+    return {ITEMS: items, "service": escape(service.name.get(locale))}
+
+
+async def get_cities(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    catalog, locale = catalog_of(dialog_manager), locale_of(dialog_manager)
+    placements = _remaining(dialog_manager)
+    items = _unique([(p.office.city_id, p.office.city.get(locale)) for p in placements])
+    service = catalog.service(placements[0].standard.service)
+    return {ITEMS: sorted(items, key=itemgetter(1)), "service": escape(service.name.get(locale))}
+
+
+async def get_offices(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    catalog, locale = catalog_of(dialog_manager), locale_of(dialog_manager)
+    placements = _remaining(dialog_manager)
+    items = _unique([(p.office.id, p.office.name.get(locale)) for p in placements])
+    service = catalog.service(placements[0].standard.service)
+    return {
+        ITEMS: items,
+        "service": escape(service.name.get(locale)),
+        "city": escape(placements[0].office.city.get(locale)),
+    }
+
+
+def _select(attribute: str) -> Any:
+    """An ``on_click`` narrowing the placements to the chosen service, standard, city or office."""
+
+    def matches(placement: Placement, item_id: str) -> bool:
+        value = {
+            "service": placement.standard.service,
+            "standard": placement.standard.id,
+            "city": placement.office.city_id,
+            "office": placement.office.id,
+        }[attribute]
+        return value == item_id
+
+    async def on_click(callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str) -> None:
+        chosen = [list(p.key) for p in _remaining(manager) if matches(p, item_id)]
+        if not chosen:  # a button from an older list: show the current one again
+            return
+        data = manager.dialog_data
+        target = decide(manager, chosen, data[FACT], data[PURPOSE])
+        if target.state.group is CatalogSG:
+            data[HISTORY].append([manager.current_context().state.state, data[KEYS]])
+            data[KEYS] = chosen
+            await manager.switch_to(target.state)
+        else:
+            await manager.start(target.state, data=target.data)
+
+    return on_click
+
+
+async def go_back(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """One step back; from the first step, back to where the user came from (or the menu)."""
+    history = manager.dialog_data[HISTORY]
+    if history:
+        state_name, keys = history.pop()
+        manager.dialog_data[KEYS] = keys
+        state = next(s for s in CatalogSG.__states__ if s.state == state_name)
+        await manager.switch_to(state)
+    elif len(manager.current_stack().intents) > 1:
+        await manager.done()
+    else:
+        await manager.start(MenuSG.main)
+
+
+def _window(state: Any, prompt: I18nFormat, attribute: str, getter: Any, width: int = 0) -> Window:
+    """A list of choices; with ``width``, paged in a grid of that many columns."""
+    select = Select(
+        Format("{item[1]}"), id=f"sel_{attribute}", item_id_getter=itemgetter(0),
+        items=ITEMS, on_click=_select(attribute),
+    )
+    body = (
+        ScrollingGroup(select, id=f"pages_{attribute}", width=width, height=6, hide_on_single_page=True)
+        if width else Column(select)
+    )
+    footer = Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=go_back), menu_button())
+    return Window(prompt, body, footer, state=state, getter=getter)
+
+
+dialog = Dialog(
+    _window(CatalogSG.service, I18nFormat("Which service do you need?"), "service", get_services),
+    _window(CatalogSG.region, I18nFormat("<b>{service}</b>\n\nWhere will you apply?"), "standard", get_regions),
+    _window(CatalogSG.city, I18nFormat("<b>{service}</b>\n\nChoose your city:"), "city", get_cities,
+            width=2),
+    _window(CatalogSG.office, I18nFormat("<b>{service}</b>\n\n{city}: choose the office:"), "office",
+            get_offices, width=1),
+    on_start=on_start,
+)

@@ -1,0 +1,40 @@
+"""The main menu, and the hint on asking questions in one's own words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Start, SwitchTo
+from aiogram_dialog.widgets.text import Format
+
+from dialogs.common import PURPOSE, PURPOSE_CHECKLIST, locale_of, renderer_of
+from dialogs.states import CatalogSG, LanguageSG, MenuSG
+from dialogs.widgets import I18nFormat
+
+
+def _template(name: str) -> Any:
+    async def getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+        return {"text": renderer_of(dialog_manager).render(name, locale_of(dialog_manager))}
+
+    return getter
+
+
+dialog = Dialog(
+    Window(
+        Format("{text}"),
+        Start(I18nFormat("🗂 Services"), id="services", state=CatalogSG.service),
+        Start(I18nFormat("✅ Check my documents"), id="checklist", state=CatalogSG.service,
+              data={PURPOSE: PURPOSE_CHECKLIST}),
+        SwitchTo(I18nFormat("💬 Ask a question"), id="ask", state=MenuSG.ask),
+        Start(I18nFormat("🌐 Language: Қазақша / Русский"), id="language", state=LanguageSG.choose),
+        state=MenuSG.main,
+        getter=_template("menu.j2"),
+    ),
+    Window(
+        Format("{text}"),
+        SwitchTo(I18nFormat("⬅️ Back"), id="back", state=MenuSG.main),
+        state=MenuSG.ask,
+        getter=_template("ask.j2"),
+    ),
+)

@@ -1,0 +1,105 @@
+"""Narrowing a set of placements (standard × office) down to what the user means.
+
+The same steps serve the menu ("Services": all placements) and free-text questions (the
+placements a question may refer to): ask for the service, then the region, then the city,
+then the office, but only where the remaining placements differ. When the question asks
+for one fact and that fact is the same for every remaining placement, it is answered at
+once ("ЦОН работает в субботу?" needs no centre); a short fact that differs in at most
+``MAX_GROUPS`` ways is answered for each of them in one message ("Ақтау жұмыс уақыты").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiogram_dialog import DialogManager, StartMode
+from aiogram.fsm.state import State
+
+from dialogs.common import (
+    FACT,
+    GROUPS,
+    KEYS,
+    PURPOSE,
+    PURPOSE_CARD,
+    PURPOSE_CHECKLIST,
+    card_context,
+    locale_of,
+    placements_of,
+    renderer_of,
+)
+from dialogs.states import CardSG, CatalogSG, ChecklistSG
+from domain.catalog import Placement
+from domain.facts import SHORT_FACTS, group_by, signature
+
+Keys = list[list[str]]
+MAX_GROUPS = 3
+
+
+def _count(values: Sequence[str]) -> int:
+    return len(set(values))
+
+
+def next_step(placements: Sequence[Placement], purpose: str = PURPOSE_CARD) -> State | None:
+    """The catalog step that tells the remaining placements apart, or ``None`` if none needed."""
+    if _count([p.standard.service for p in placements]) > 1:
+        return CatalogSG.service
+    if _count([p.standard.id for p in placements]) > 1:
+        return CatalogSG.region
+    if purpose == PURPOSE_CHECKLIST:
+        return None
+    if _count([p.office.city_id for p in placements]) > 1:
+        return CatalogSG.city
+    if _count([p.office.id for p in placements]) > 1:
+        return CatalogSG.office
+    return None
+
+
+def render_fact(manager: DialogManager, placement: Placement, fact: str) -> str:
+    return renderer_of(manager).render(
+        "fact.j2", locale_of(manager), fact=fact, **card_context(manager, placement)
+    )
+
+
+def fact_groups(manager: DialogManager, placements: list[Placement], fact: str) -> list[list[Placement]]:
+    """Placements grouped by their answer to ``fact`` (by its numbers, or else its full text)."""
+    if fact in SHORT_FACTS:
+        return group_by(placements, lambda p: signature(p, fact))
+    return group_by(placements, lambda p: render_fact(manager, p, fact))
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to go next: a dialog state and its start data."""
+
+    state: State
+    data: dict
+
+
+def decide(manager: DialogManager, keys: Keys, fact: str | None, purpose: str) -> Target:
+    """Where a user with these remaining placements should go next."""
+    placements = placements_of(manager, keys)
+    if fact and purpose == PURPOSE_CARD:
+        groups = fact_groups(manager, placements, fact)
+        if len(groups) == 1 or (fact in SHORT_FACTS and len(groups) <= MAX_GROUPS):
+            return Target(CardSG.fact, {GROUPS: [[list(p.key) for p in g] for g in groups], FACT: fact})
+    step = next_step(placements, purpose)
+    if step is not None:
+        return Target(step, {KEYS: keys, FACT: fact, PURPOSE: purpose})
+    if purpose == PURPOSE_CHECKLIST:
+        offices = {p.office.id for p in placements}
+        office = placements[0].office.id if len(offices) == 1 else None
+        return Target(ChecklistSG.question, {"standard": placements[0].standard.id, "office": office})
+    return Target(CardSG.overview, {KEYS: keys[:1]})
+
+
+async def open_placements(
+    manager: DialogManager,
+    keys: Keys,
+    fact: str | None = None,
+    purpose: str = PURPOSE_CARD,
+    mode: StartMode = StartMode.NORMAL,
+) -> None:
+    """Start whichever dialog comes next for these placements."""
+    target = decide(manager, keys, fact, purpose)
+    await manager.start(target.state, data=target.data, mode=mode)

@@ -1,0 +1,43 @@
+"""Errors: outdated dialog buttons restart the menu; anything else is logged and apologised for."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
+
+from dialogs.states import MenuSG
+from handlers.questions import menu_markup
+
+router = Router(name=__name__)
+logger = logging.getLogger(__name__)
+
+
+@router.error(ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState))
+async def outdated(event: ErrorEvent, dialog_manager: DialogManager) -> None:
+    """A button of a dialog that no longer exists (e.g. pressed in an old message)."""
+    logger.info("outdated dialog button in update %s: %s", event.update.update_id, event.exception)
+    if event.update.callback_query is not None:
+        await event.update.callback_query.answer(_("This menu is out of date, here is a fresh one."))
+    await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+
+
+@router.error()
+async def unexpected(event: ErrorEvent) -> None:
+    """Log the failure and tell the user; the bot goes on with the next update."""
+    logger.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    update = event.update
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(_("Something went wrong. Please try again."))
+        message = update.message or (update.callback_query.message if update.callback_query else None)
+        if message is not None:
+            await message.answer(_("Something went wrong on my side. Please try again or open the menu."),
+                                 reply_markup=menu_markup())
+    except Exception:  # the apology itself may fail (e.g. Telegram is down): only log it
+        logger.exception("could not tell the user about the failure of update %s", update.update_id)

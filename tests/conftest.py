@@ -1,0 +1,162 @@
+"""Fixtures: a fresh database per test (SQLite, or PostgreSQL when asked), the real dispatcher.
+
+Backends come from the environment, so CI runs the same suite twice:
+
+* default: a SQLite file in the test's temporary folder, FSM in that database;
+* ``KENES_TEST_DATABASE_URL=postgresql+asyncpg://...`` and ``KENES_TEST_REDIS_URL=redis://...``:
+  PostgreSQL (the schema is recreated for each test) and Redis for FSM (keys under a
+  prefix unique to the test). If they are set but unreachable, tests fail rather than skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import Services, build_bot, build_dispatcher, build_services
+from bot.config import Settings, load_settings
+from storage.database import SessionFactory, create_engine, create_session_factory
+from storage.fsm import SQLAlchemyStorage
+from storage.migrate import upgrade
+from tests.telegram import ChatClient, RecordingSession
+
+TEST_TOKEN = "123456789:AAH-test-token-for-kenes-bot-suite"
+DATABASE_URL = os.environ.get("KENES_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("KENES_TEST_REDIS_URL")
+
+
+def backend_name() -> str:
+    return "postgresql+redis" if DATABASE_URL else "sqlite"
+
+
+def pytest_report_header() -> str:
+    return f"kenes test backends: database={DATABASE_URL or 'sqlite (temporary file)'}, fsm={REDIS_URL or 'database'}"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return DATABASE_URL or f"sqlite+aiosqlite:///{tmp_path / 'kenes.sqlite3'}"
+
+
+async def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def empty_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on an empty database (no tables)."""
+    if database_url.startswith("postgresql"):
+        await reset_postgres(database_url)
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def engine(empty_engine: AsyncEngine) -> AsyncEngine:
+    """An engine on a database migrated to the newest revision."""
+    await upgrade(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> SessionFactory:
+    return create_session_factory(engine)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings(bot_token=TEST_TOKEN, database_url=database_url, redis_url=REDIS_URL or "",
+                         _env_file=None)
+
+
+@pytest.fixture(scope="session")
+def services() -> Services:
+    """Catalog, translations, templates and matcher: loaded once for the whole run."""
+    return build_services(load_settings(bot_token=TEST_TOKEN, _env_file=None))
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    return f"kenes-test-{uuid.uuid4().hex}"
+
+
+@dataclass
+class App:
+    """A running bot: the real dispatcher over a recording session, and its parts."""
+
+    bot: Bot
+    dp: Dispatcher
+    session: RecordingSession
+    sessions: SessionFactory
+    storage: BaseStorage
+    services: Services
+
+    def client(self, **kwargs: object) -> ChatClient:
+        return ChatClient(bot=self.bot, dp=self.dp, session=self.session, **kwargs)  # type: ignore[arg-type]
+
+
+def make_fsm(sessions: SessionFactory, prefix: str) -> tuple[BaseStorage, BaseEventIsolation]:
+    if REDIS_URL:
+        storage = RedisStorage.from_url(
+            REDIS_URL, key_builder=DefaultKeyBuilder(prefix=prefix, with_destiny=True, with_bot_id=True)
+        )
+        return storage, SimpleEventIsolation()
+    return SQLAlchemyStorage(sessions), SimpleEventIsolation()
+
+
+@pytest.fixture
+async def make_app(
+    settings: Settings, sessions: SessionFactory, services: Services, redis_prefix: str
+) -> AsyncIterator[object]:
+    """A factory of apps on the same database and FSM storage (a second one is a restart)."""
+    created: list[App] = []
+
+    def factory() -> App:
+        storage, isolation = make_fsm(sessions, redis_prefix)
+        session = RecordingSession()
+        bot = build_bot(settings, session=session)
+        dp = build_dispatcher(settings, sessions, services, storage, isolation)
+        app = App(bot=bot, dp=dp, session=session, sessions=sessions, storage=storage, services=services)
+        created.append(app)
+        return app
+
+    yield factory
+    for app in created:
+        if isinstance(app.storage, RedisStorage):
+            keys = [key async for key in app.storage.redis.scan_iter(f"{redis_prefix}:*")]
+            if keys:
+                await app.storage.redis.delete(*keys)
+        await app.storage.close()
+
+
+@pytest.fixture
+def app(make_app: object) -> App:
+    return make_app()  # type: ignore[operator]
+
+
+@pytest.fixture
+def ru(app: App) -> ChatClient:
+    """A user whose Telegram is in Russian."""
+    return app.client(language_code="ru", user_id=555000111)
+
+
+@pytest.fixture
+def kk(app: App) -> ChatClient:
+    """A user whose Telegram is in Kazakh."""
+    return app.client(language_code="kk", user_id=555000222, first_name="Ерлан")

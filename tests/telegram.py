@@ -1,0 +1,249 @@
+"""A fake Telegram for tests: a recording bot session and a user chatting through real updates.
+
+``RecordingSession`` replaces the network under a real ``Bot``: every API call is recorded;
+answers queued with :meth:`RecordingSession.add_result` are returned first-in-first-out,
+otherwise a plausible result is made up (a sent message gets a fresh id, an edit returns
+the edited message). ``ChatClient`` builds real ``Update`` objects and feeds them to the
+real dispatcher, and keeps the chat as the user sees it (messages with their buttons,
+edits applied, deletions removed).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteMessage,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Sticker,
+    Update,
+    User,
+    Voice,
+    PhotoSize,
+)
+
+BOT_USER = User(id=123456789, is_bot=True, first_name="Kenes", username="kenes_test_bot")
+_ids = itertools.count(1)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RecordingSession(BaseSession):
+    """Records every request; answers from a FIFO queue or with a made-up plausible result."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self.results: list[Any] = []
+        self._queued: deque[Any] = deque()
+        self._message_ids = itertools.count(1000)
+
+    def add_result(self, result: Any) -> None:
+        """Queue the answer to a coming request (an exception instance is raised instead)."""
+        self._queued.append(result)
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+        self.requests.append(method)
+        if self._queued:
+            result = self._queued.popleft()
+            if isinstance(result, TelegramAPIError):
+                self.results.append(result)
+                raise result
+        else:
+            result = self._auto_result(method)
+        self.results.append(result)
+        return result
+
+    def _message(self, chat_id: int | str, message_id: int, text: str | None, markup: Any) -> Message:
+        return Message(
+            message_id=message_id,
+            date=_now(),
+            chat=Chat(id=int(chat_id), type="private"),
+            from_user=BOT_USER,
+            text=text,
+            reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+        )
+
+    def _auto_result(self, method: TelegramMethod[Any]) -> Any:
+        if isinstance(method, GetMe):
+            return BOT_USER
+        if isinstance(method, SendMessage):
+            return self._message(method.chat_id, next(self._message_ids), method.text, method.reply_markup)
+        if isinstance(method, EditMessageText):
+            return self._message(method.chat_id or 0, method.message_id or 0, method.text, method.reply_markup)
+        if isinstance(method, EditMessageReplyMarkup):
+            return self._message(method.chat_id or 0, method.message_id or 0, None, method.reply_markup)
+        if method.__returning__ is bool:
+            return True
+        raise NotImplementedError(f"the fake Telegram has no answer for {type(method).__name__}")
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        raise NotImplementedError
+        yield b""  # pragma: no cover
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass
+class ChatMessage:
+    """A bot message as the user sees it."""
+
+    message_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+    @property
+    def buttons(self) -> list[InlineKeyboardButton]:
+        if self.markup is None:
+            return []
+        return [button for row in self.markup.inline_keyboard for button in row]
+
+    @property
+    def button_texts(self) -> list[str]:
+        return [b.text for b in self.buttons]
+
+
+@dataclass
+class ChatClient:
+    """One user in a private chat with the bot, sending real updates to the real dispatcher."""
+
+    bot: Bot
+    dp: Dispatcher
+    session: RecordingSession
+    user_id: int = 555000111
+    language_code: str | None = "ru"
+    first_name: str = "Айгерим"
+    chat: list[ChatMessage] = field(default_factory=list)
+    answers: list[AnswerCallbackQuery] = field(default_factory=list)
+    _seen: int = 0
+
+    @property
+    def user(self) -> User:
+        return User(id=self.user_id, is_bot=False, first_name=self.first_name,
+                    language_code=self.language_code)
+
+    def _chat(self) -> Chat:
+        return Chat(id=self.user_id, type="private", first_name=self.first_name)
+
+    async def _feed(self, update: Update) -> list[TelegramMethod[Any]]:
+        await self.dp.feed_update(self.bot, update)
+        return self._apply_new_requests()
+
+    def _apply_new_requests(self) -> list[TelegramMethod[Any]]:
+        new = list(zip(self.session.requests[self._seen:], self.session.results[self._seen:]))
+        self._seen = len(self.session.requests)
+        for method, result in new:
+            if isinstance(result, Exception):
+                continue
+            if isinstance(method, SendMessage) and int(method.chat_id) == self.user_id:
+                self.chat.append(ChatMessage(result.message_id, method.text, _markup(method.reply_markup)))
+            elif isinstance(method, EditMessageText) and method.message_id is not None:
+                message = self.find(method.message_id)
+                message.text = method.text
+                message.markup = _markup(method.reply_markup)
+            elif isinstance(method, EditMessageReplyMarkup) and method.message_id is not None:
+                self.find(method.message_id).markup = _markup(method.reply_markup)
+            elif isinstance(method, DeleteMessage):
+                self.chat = [m for m in self.chat if m.message_id != method.message_id]
+            elif isinstance(method, AnswerCallbackQuery):
+                self.answers.append(method)
+        return [method for method, _ in new]
+
+    def find(self, message_id: int) -> ChatMessage:
+        for message in self.chat:
+            if message.message_id == message_id:
+                return message
+        raise AssertionError(f"no message {message_id} in the chat")
+
+    @property
+    def last(self) -> ChatMessage:
+        assert self.chat, "the bot has sent nothing"
+        return self.chat[-1]
+
+    def _message(self, **content: Any) -> Message:
+        return Message(message_id=next(_ids), date=_now(), chat=self._chat(), from_user=self.user, **content)
+
+    async def send(self, text: str) -> list[TelegramMethod[Any]]:
+        """The user sends a text message (a command gets its bot_command entity)."""
+        entities = None
+        if text.startswith("/"):
+            entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+        message = self._message(text=text, entities=entities)
+        return await self._feed(Update(update_id=next(_ids), message=message))
+
+    async def send_content(self, **content: Any) -> list[TelegramMethod[Any]]:
+        """The user sends something other than text (``sticker=...``, ``voice=...``, ...)."""
+        return await self._feed(Update(update_id=next(_ids), message=self._message(**content)))
+
+    async def send_sticker(self) -> list[TelegramMethod[Any]]:
+        sticker = Sticker(file_id="st1", file_unique_id="u1", type="regular", width=512, height=512,
+                          is_animated=False, is_video=False)
+        return await self.send_content(sticker=sticker)
+
+    async def send_voice(self) -> list[TelegramMethod[Any]]:
+        return await self.send_content(voice=Voice(file_id="v1", file_unique_id="uv1", duration=3))
+
+    async def send_photo(self) -> list[TelegramMethod[Any]]:
+        return await self.send_content(photo=[PhotoSize(file_id="p1", file_unique_id="up1", width=90, height=90)])
+
+    def button(self, label: str, message: ChatMessage | None = None) -> tuple[ChatMessage, InlineKeyboardButton]:
+        """The button whose text contains ``label`` on ``message`` (default: the newest with buttons)."""
+        candidates = [message] if message else [m for m in reversed(self.chat) if m.buttons]
+        for candidate in candidates:
+            for button in candidate.buttons:
+                if label in button.text:
+                    return candidate, button
+            if message is None:
+                break
+        shown = candidates[0].button_texts if candidates else []
+        raise AssertionError(f"no button with {label!r}; buttons: {shown}")
+
+    async def click(self, label: str, message: ChatMessage | None = None) -> list[TelegramMethod[Any]]:
+        """The user presses the button whose text contains ``label``."""
+        target, button = self.button(label, message)
+        assert button.callback_data is not None, f"{button.text!r} is not a callback button"
+        return await self.click_data(button.callback_data, target)
+
+    async def click_data(self, data: str, message: ChatMessage | None = None) -> list[TelegramMethod[Any]]:
+        """A callback with any data (also forged) from ``message`` (default: the newest one)."""
+        target = message or self.last
+        shown = Message(
+            message_id=target.message_id, date=_now(), chat=self._chat(), from_user=BOT_USER,
+            text=target.text, reply_markup=target.markup,
+        )
+        callback = CallbackQuery(
+            id=str(next(_ids)), from_user=self.user, chat_instance="ci", message=shown, data=data,
+        )
+        return await self._feed(Update(update_id=next(_ids), callback_query=callback))
+
+    def texts_since(self, methods: list[TelegramMethod[Any]]) -> list[str]:
+        """The texts sent or edited by these requests."""
+        return [m.text for m in methods if isinstance(m, (SendMessage, EditMessageText))]
+
+
+def _markup(markup: Any) -> InlineKeyboardMarkup | None:
+    return markup if isinstance(markup, InlineKeyboardMarkup) else None
