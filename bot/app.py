@@ -106,16 +106,16 @@ def build_dispatcher(
     # Messages are routed before the dialogs, which would otherwise take every message
     # while one of them is open; buttons reach the dialogs before the stale-button fallback.
     dp.include_routers(
-        errors.router,
-        commands.router,
-        questions.router,
-        fallback.messages,
-        language.dialog,
-        menu.dialog,
-        catalog.dialog,
-        card.dialog,
-        checklist.dialog,
-        fallback.buttons,
+        errors.create_router(),
+        commands.create_router(),
+        questions.create_router(),
+        fallback.create_messages_router(),
+        language.create_dialog(),
+        menu.create_dialog(),
+        catalog.create_dialog(),
+        card.create_dialog(),
+        checklist.create_dialog(),
+        fallback.create_buttons_router(),
     )
     setup_dialogs(dp, events_isolation=events_isolation)
     return dp

@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     Field names are the environment variable names (case-insensitive).
     """
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", env_ignore_empty=True, extra="ignore"
+    )
 
     bot_token: SecretStr = Field(description="Telegram bot token from @BotFather")
     database_url: str = Field(default=DEFAULT_DATABASE_URL)

@@ -140,17 +140,18 @@ def _page(state: State) -> Window:
     return Window(Format("{text}"), NO_PREVIEW, _page_buttons(), *_footer(), state=state, getter=get_page)
 
 
-dialog = Dialog(
-    *(_page(state) for state in PAGES),
-    Window(
-        Format("{text}"),
-        Button(I18nFormat("📄 Full card"), id="full", on_click=open_full_card),
-        Button(I18nFormat("✅ Check my documents"), id="checklist", on_click=open_checklist,
-               when="one_standard"),
-        Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=go_back), menu_button()),
-        NO_PREVIEW,
-        state=CardSG.fact,
-        getter=get_fact,
-    ),
-    on_start=on_start,
-)
+def create_dialog() -> Dialog:
+    return Dialog(
+        *(_page(state) for state in PAGES),
+        Window(
+            Format("{text}"),
+            Button(I18nFormat("📄 Full card"), id="full", on_click=open_full_card),
+            Button(I18nFormat("✅ Check my documents"), id="checklist", on_click=open_checklist,
+                   when="one_standard"),
+            Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=go_back), menu_button()),
+            NO_PREVIEW,
+            state=CardSG.fact,
+            getter=get_fact,
+        ),
+        on_start=on_start,
+    )

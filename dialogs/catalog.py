@@ -14,6 +14,7 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.common import (
     FACT,
     KEYS,
+    MEMBERS,
     PURPOSE,
     PURPOSE_CARD,
     catalog_of,
@@ -25,6 +26,7 @@ from dialogs.navigation import decide
 from dialogs.states import CatalogSG, MenuSG
 from dialogs.widgets import I18nFormat
 from domain.catalog import Placement
+from domain.matching import normalize
 
 HISTORY = "history"
 ITEMS = "items"
@@ -33,9 +35,10 @@ ITEMS = "items"
 async def on_start(start_data: Any, manager: DialogManager) -> None:
     data = start_data if isinstance(start_data, dict) else {}
     keys = data.get(KEYS) or [list(p.key) for p in catalog_of(manager).placements]
-    manager.dialog_data.update(
-        {KEYS: keys, FACT: data.get(FACT), PURPOSE: data.get(PURPOSE, PURPOSE_CARD), HISTORY: []}
-    )
+    manager.dialog_data.update({
+        KEYS: keys, FACT: data.get(FACT), PURPOSE: data.get(PURPOSE, PURPOSE_CARD),
+        MEMBERS: data.get(MEMBERS) or {}, HISTORY: [],
+    })
 
 
 def _remaining(manager: DialogManager) -> list[Placement]:
@@ -69,7 +72,8 @@ async def get_cities(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     placements = _remaining(dialog_manager)
     items = _unique([(p.office.city_id, p.office.city.get(locale)) for p in placements])
     service = catalog.service(placements[0].standard.service)
-    return {ITEMS: sorted(items, key=itemgetter(1)), "service": escape(service.name.get(locale))}
+    items.sort(key=lambda item: normalize(item[1]))  # Kazakh letters next to their Russian kin
+    return {ITEMS: items, "service": escape(service.name.get(locale))}
 
 
 async def get_offices(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
@@ -101,10 +105,11 @@ def _select(attribute: str) -> Any:
         if not chosen:  # a button from an older list: show the current one again
             return
         data = manager.dialog_data
-        target = decide(manager, chosen, data[FACT], data[PURPOSE])
+        target = decide(manager, chosen, data[FACT], data[PURPOSE], data[MEMBERS])
         if target.state.group is CatalogSG:
             data[HISTORY].append([manager.current_context().state.state, data[KEYS]])
-            data[KEYS] = chosen
+            data[KEYS] = target.data[KEYS]
+            data[MEMBERS] = {**data[MEMBERS], **target.data[MEMBERS]}
             await manager.switch_to(target.state)
         else:
             await manager.start(target.state, data=target.data)
@@ -140,12 +145,13 @@ def _window(state: Any, prompt: I18nFormat, attribute: str, getter: Any, width: 
     return Window(prompt, body, footer, state=state, getter=getter)
 
 
-dialog = Dialog(
-    _window(CatalogSG.service, I18nFormat("Which service do you need?"), "service", get_services),
-    _window(CatalogSG.region, I18nFormat("<b>{service}</b>\n\nWhere will you apply?"), "standard", get_regions),
-    _window(CatalogSG.city, I18nFormat("<b>{service}</b>\n\nChoose your city:"), "city", get_cities,
-            width=2),
-    _window(CatalogSG.office, I18nFormat("<b>{service}</b>\n\n{city}: choose the office:"), "office",
-            get_offices, width=1),
-    on_start=on_start,
-)
+def create_dialog() -> Dialog:
+    return Dialog(
+        _window(CatalogSG.service, I18nFormat("Which service do you need?"), "service", get_services),
+        _window(CatalogSG.region, I18nFormat("<b>{service}</b>\n\nWhere will you apply?"), "standard", get_regions),
+        _window(CatalogSG.city, I18nFormat("<b>{service}</b>\n\nChoose your city:"), "city", get_cities,
+                width=2),
+        _window(CatalogSG.office, I18nFormat("<b>{service}</b>\n\n{city}: choose the office:"), "office",
+                get_offices, width=1),
+        on_start=on_start,
+    )

@@ -166,40 +166,41 @@ async def open_card(callback: CallbackQuery, button: Button, manager: DialogMana
     await open_placements(manager, keys, purpose=PURPOSE_CARD)
 
 
-dialog = Dialog(
-    Window(
-        Format("{header}\n"),
-        I18nFormat("Question {number} of {total}", when="total"),
-        Format("<b>{question}</b>"),
-        Column(
-            Select(Format("{item[1]}"), id="answer", item_id_getter=itemgetter(0), items="options",
-                   on_click=on_answer),
-        ),
-        Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=back_from_question), menu_button()),
-        state=ChecklistSG.question,
-        getter=get_question,
-    ),
-    Window(
-        Format("{header}\n"),
-        I18nFormat("Tick each document you already have, then press «Done»:"),
-        Format("{listing}"),
-        Column(
-            Multiselect(
-                Format("✅ {item[1]}"), Format("⬜ {item[1]}"), id=HAVE,
-                item_id_getter=itemgetter(0), items="documents",
+def create_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            Format("{header}\n"),
+            I18nFormat("Question {number} of {total}", when="total"),
+            Format("<b>{question}</b>"),
+            Column(
+                Select(Format("{item[1]}"), id="answer", item_id_getter=itemgetter(0), items="options",
+                       on_click=on_answer),
             ),
+            Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=back_from_question), menu_button()),
+            state=ChecklistSG.question,
+            getter=get_question,
         ),
-        Button(I18nFormat("✔️ Done"), id="done", on_click=on_done),
-        Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=back_from_documents), menu_button()),
-        state=ChecklistSG.documents,
-        getter=get_documents,
-    ),
-    Window(
-        I18nFormat("Your summary is above ⬆️ You can keep it or forward it. What next?"),
-        Button(I18nFormat("📄 Service card"), id="card", on_click=open_card),
-        Button(I18nFormat("🔁 Check again"), id="again", on_click=restart),
-        menu_button(),
-        state=ChecklistSG.result,
-    ),
-    on_start=on_start,
-)
+        Window(
+            Format("{header}\n"),
+            I18nFormat("Tick each document you already have, then press «Done»:"),
+            Format("{listing}"),
+            Column(
+                Multiselect(
+                    Format("✅ {item[1]}"), Format("⬜ {item[1]}"), id=HAVE,
+                    item_id_getter=itemgetter(0), items="documents",
+                ),
+            ),
+            Button(I18nFormat("✔️ Done"), id="done", on_click=on_done),
+            Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=back_from_documents), menu_button()),
+            state=ChecklistSG.documents,
+            getter=get_documents,
+        ),
+        Window(
+            I18nFormat("Your summary is above ⬆️ You can keep it or forward it. What next?"),
+            Button(I18nFormat("📄 Service card"), id="card", on_click=open_card),
+            Button(I18nFormat("🔁 Check again"), id="again", on_click=restart),
+            menu_button(),
+            state=ChecklistSG.result,
+        ),
+        on_start=on_start,
+    )

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 # Keys kept in dialog data and start data.
 KEYS = "keys"
 GROUPS = "groups"
+MEMBERS = "members"
 FACT = "fact"
 PURPOSE = "purpose"
 PURPOSE_CARD = "card"

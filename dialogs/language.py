@@ -40,14 +40,15 @@ async def on_language(callback: CallbackQuery, widget: Any, manager: DialogManag
     await manager.start(MenuSG.main, mode=StartMode.RESET_STACK)
 
 
-dialog = Dialog(
-    Window(
-        I18nFormat("🌐 Choose the language of our conversation:"),
-        Column(
-            Select(Format("{item[1]}"), id="lang", item_id_getter=itemgetter(0), items="languages",
-                   on_click=on_language),
+def create_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            I18nFormat("🌐 Choose the language of our conversation:"),
+            Column(
+                Select(Format("{item[1]}"), id="lang", item_id_getter=itemgetter(0), items="languages",
+                       on_click=on_language),
+            ),
+            state=LanguageSG.choose,
+            getter=get_languages,
         ),
-        state=LanguageSG.choose,
-        getter=get_languages,
-    ),
-)
+    )

@@ -20,21 +20,22 @@ def _template(name: str) -> Any:
     return getter
 
 
-dialog = Dialog(
-    Window(
-        Format("{text}"),
-        Start(I18nFormat("🗂 Services"), id="services", state=CatalogSG.service),
-        Start(I18nFormat("✅ Check my documents"), id="checklist", state=CatalogSG.service,
-              data={PURPOSE: PURPOSE_CHECKLIST}),
-        SwitchTo(I18nFormat("💬 Ask a question"), id="ask", state=MenuSG.ask),
-        Start(I18nFormat("🌐 Language: Қазақша / Русский"), id="language", state=LanguageSG.choose),
-        state=MenuSG.main,
-        getter=_template("menu.j2"),
-    ),
-    Window(
-        Format("{text}"),
-        SwitchTo(I18nFormat("⬅️ Back"), id="back", state=MenuSG.main),
-        state=MenuSG.ask,
-        getter=_template("ask.j2"),
-    ),
-)
+def create_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            Format("{text}"),
+            Start(I18nFormat("🗂 Services"), id="services", state=CatalogSG.service),
+            Start(I18nFormat("✅ Check my documents"), id="checklist", state=CatalogSG.service,
+                  data={PURPOSE: PURPOSE_CHECKLIST}),
+            SwitchTo(I18nFormat("💬 Ask a question"), id="ask", state=MenuSG.ask),
+            Start(I18nFormat("🌐 Language: Қазақша / Русский"), id="language", state=LanguageSG.choose),
+            state=MenuSG.main,
+            getter=_template("menu.j2"),
+        ),
+        Window(
+            Format("{text}"),
+            SwitchTo(I18nFormat("⬅️ Back"), id="back", state=MenuSG.main),
+            state=MenuSG.ask,
+            getter=_template("ask.j2"),
+        ),
+    )

@@ -20,6 +20,7 @@ from dialogs.common import (
     FACT,
     GROUPS,
     KEYS,
+    MEMBERS,
     PURPOSE,
     PURPOSE_CARD,
     PURPOSE_CHECKLIST,
@@ -76,16 +77,39 @@ class Target:
     data: dict
 
 
-def decide(manager: DialogManager, keys: Keys, fact: str | None, purpose: str) -> Target:
-    """Where a user with these remaining placements should go next."""
+def key_id(key: Sequence[str]) -> str:
+    return "|".join(key)
+
+
+def decide(
+    manager: DialogManager,
+    keys: Keys,
+    fact: str | None,
+    purpose: str,
+    members: dict[str, Keys] | None = None,
+) -> Target:
+    """Where a user with these remaining placements should go next.
+
+    With a ``fact``, placements giving the same answer are grouped and the user is only
+    asked to tell the groups apart (one placement stands for each group, ``members`` keeps
+    the rest), so "ЦОН в Караганде: адрес" asks for the centre, not for the certificate.
+    """
+    members = members or {}
     placements = placements_of(manager, keys)
+
+    def expand(group: list[Placement]) -> Keys:
+        return [m for p in group for m in members.get(key_id(p.key), [list(p.key)])]
+
     if fact and purpose == PURPOSE_CARD:
         groups = fact_groups(manager, placements, fact)
         if len(groups) == 1 or (fact in SHORT_FACTS and len(groups) <= MAX_GROUPS):
-            return Target(CardSG.fact, {GROUPS: [[list(p.key) for p in g] for g in groups], FACT: fact})
+            return Target(CardSG.fact, {GROUPS: [expand(g) for g in groups], FACT: fact})
+        placements = [g[0] for g in groups]
+        members = {key_id(g[0].key): expand(g) for g in groups}
+        keys = [list(p.key) for p in placements]
     step = next_step(placements, purpose)
     if step is not None:
-        return Target(step, {KEYS: keys, FACT: fact, PURPOSE: purpose})
+        return Target(step, {KEYS: keys, FACT: fact, PURPOSE: purpose, MEMBERS: members})
     if purpose == PURPOSE_CHECKLIST:
         offices = {p.office.id for p in placements}
         office = placements[0].office.id if len(offices) == 1 else None

@@ -14,11 +14,9 @@ from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, Unknown
 from dialogs.states import MenuSG
 from handlers.questions import menu_markup
 
-router = Router(name=__name__)
 logger = logging.getLogger(__name__)
 
 
-@router.error(ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState))
 async def outdated(event: ErrorEvent, dialog_manager: DialogManager) -> None:
     """A button of a dialog that no longer exists (e.g. pressed in an old message)."""
     logger.info("outdated dialog button in update %s: %s", event.update.update_id, event.exception)
@@ -27,7 +25,6 @@ async def outdated(event: ErrorEvent, dialog_manager: DialogManager) -> None:
     await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
 
 
-@router.error()
 async def unexpected(event: ErrorEvent) -> None:
     """Log the failure and tell the user; the bot goes on with the next update."""
     logger.error("update %s failed", event.update.update_id, exc_info=event.exception)
@@ -41,3 +38,10 @@ async def unexpected(event: ErrorEvent) -> None:
                                  reply_markup=menu_markup())
     except Exception:  # the apology itself may fail (e.g. Telegram is down): only log it
         logger.exception("could not tell the user about the failure of update %s", update.update_id)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.error.register(outdated, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState))
+    router.error.register(unexpected)
+    return router

@@ -1,22 +1,23 @@
 """Whatever the bot cannot use gets a short, polite hint in the user's language.
 
-Two routers: ``messages`` goes before the dialogs (which would otherwise swallow any
-message silently), ``buttons`` after them (dialog buttons must reach their dialogs first).
+Two routers. The first goes before the dialogs, which would otherwise swallow any message
+and any button press silently while one of them is open: it answers non-text messages and
+buttons that are not dialog buttons (forged or foreign data). The second goes after the
+dialogs, for dialog buttons no dialog took.
 """
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram_dialog.utils import CB_SEP
 
 from handlers.questions import menu_markup
 
-messages = Router(name=f"{__name__}.messages")
-buttons = Router(name=f"{__name__}.buttons")
 
 
-@messages.message()
 async def not_text(message: Message) -> None:
     """Stickers, voice, photos, files, locations...: only text questions are understood."""
     await message.answer(
@@ -25,9 +26,22 @@ async def not_text(message: Message) -> None:
     )
 
 
-@buttons.callback_query()
 async def unknown_button(callback: CallbackQuery) -> None:
     """A button the bot no longer knows (an old message, or forged data)."""
     await callback.answer(_("This button is no longer active."))
     if callback.message is not None:
         await callback.message.answer(_("Please use the menu."), reply_markup=menu_markup())
+
+
+def create_messages_router() -> Router:
+    router = Router(name=f"{__name__}.messages")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.register(not_text)
+    router.callback_query.register(unknown_button, ~F.data.contains(CB_SEP))
+    return router
+
+
+def create_buttons_router() -> Router:
+    router = Router(name=f"{__name__}.buttons")
+    router.callback_query.register(unknown_button)
+    return router

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
+from aiogram.enums import ChatType
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, gettext as _
 from aiogram_dialog import DialogManager, StartMode
@@ -14,7 +15,6 @@ from domain.catalog import Catalog
 from domain.matching import Matcher, candidates
 from handlers.commands import MENU_CALLBACK
 
-router = Router(name=__name__)
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_LENGTH = 500
@@ -33,13 +33,11 @@ def _place_name(catalog: Catalog, place: str, locale: str) -> str:
     return source[place_id].name.get(locale)
 
 
-@router.message(F.text.startswith("/"))
 async def unknown_command(message: Message) -> None:
     await message.answer(_("I do not know this command. Send /help to see what I can do."),
                          reply_markup=menu_markup())
 
 
-@router.message(F.text)
 async def question(
     message: Message, dialog_manager: DialogManager, matcher: Matcher, catalog: Catalog, i18n: I18n
 ) -> None:
@@ -70,3 +68,11 @@ async def question(
     mode = StartMode.NORMAL if depth < MAX_STACK_DEPTH else StartMode.RESET_STACK
     await open_placements(dialog_manager, [list(p.key) for p in found.placements], fact=intent.fact,
                           mode=mode)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(question, F.text)
+    return router

@@ -45,6 +45,7 @@ from aiogram.types import (
 
 BOT_USER = User(id=123456789, is_bot=True, first_name="Kenes", username="kenes_test_bot")
 _ids = itertools.count(1)
+_message_ids = itertools.count(1000)  # shared, so a restarted bot never reuses an id
 
 
 def _now() -> datetime:
@@ -59,7 +60,6 @@ class RecordingSession(BaseSession):
         self.requests: list[TelegramMethod[Any]] = []
         self.results: list[Any] = []
         self._queued: deque[Any] = deque()
-        self._message_ids = itertools.count(1000)
 
     def add_result(self, result: Any) -> None:
         """Queue the answer to a coming request (an exception instance is raised instead)."""
@@ -91,7 +91,7 @@ class RecordingSession(BaseSession):
         if isinstance(method, GetMe):
             return BOT_USER
         if isinstance(method, SendMessage):
-            return self._message(method.chat_id, next(self._message_ids), method.text, method.reply_markup)
+            return self._message(method.chat_id, next(_message_ids), method.text, method.reply_markup)
         if isinstance(method, EditMessageText):
             return self._message(method.chat_id or 0, method.message_id or 0, method.text, method.reply_markup)
         if isinstance(method, EditMessageReplyMarkup):
@@ -140,6 +140,10 @@ class ChatClient:
     chat: list[ChatMessage] = field(default_factory=list)
     answers: list[AnswerCallbackQuery] = field(default_factory=list)
     _seen: int = 0
+    _callbacks: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._seen = len(self.session.requests)
 
     @property
     def user(self) -> User:
@@ -153,13 +157,21 @@ class ChatClient:
         await self.dp.feed_update(self.bot, update)
         return self._apply_new_requests()
 
+    def _mine(self, method: TelegramMethod[Any]) -> bool:
+        if isinstance(method, AnswerCallbackQuery):
+            return method.callback_query_id in self._callbacks
+        chat_id = getattr(method, "chat_id", None)
+        return chat_id is not None and int(chat_id) == self.user_id
+
     def _apply_new_requests(self) -> list[TelegramMethod[Any]]:
+        """Apply the requests made since the last update to this chat; return those for it."""
         new = list(zip(self.session.requests[self._seen:], self.session.results[self._seen:]))
         self._seen = len(self.session.requests)
-        for method, result in new:
+        mine = [(method, result) for method, result in new if self._mine(method)]
+        for method, result in mine:
             if isinstance(result, Exception):
                 continue
-            if isinstance(method, SendMessage) and int(method.chat_id) == self.user_id:
+            if isinstance(method, SendMessage):
                 self.chat.append(ChatMessage(result.message_id, method.text, _markup(method.reply_markup)))
             elif isinstance(method, EditMessageText) and method.message_id is not None:
                 message = self.find(method.message_id)
@@ -171,7 +183,7 @@ class ChatClient:
                 self.chat = [m for m in self.chat if m.message_id != method.message_id]
             elif isinstance(method, AnswerCallbackQuery):
                 self.answers.append(method)
-        return [method for method, _ in new]
+        return [method for method, _ in mine]
 
     def find(self, message_id: int) -> ChatMessage:
         for message in self.chat:
@@ -238,6 +250,7 @@ class ChatClient:
         callback = CallbackQuery(
             id=str(next(_ids)), from_user=self.user, chat_instance="ci", message=shown, data=data,
         )
+        self._callbacks.add(callback.id)
         return await self._feed(Update(update_id=next(_ids), callback_query=callback))
 
     def texts_since(self, methods: list[TelegramMethod[Any]]) -> list[str]:

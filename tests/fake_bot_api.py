@@ -1,0 +1,164 @@
+"""A small fake Telegram Bot API server for end-to-end tests (``BOT_API_URL`` points here).
+
+It answers the methods the bot uses, long-polls ``getUpdates`` from a queue the test fills,
+and keeps each chat as the user would see it, so a test can press buttons by their text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT = {"id": 987654321, "is_bot": True, "first_name": "Kenes", "username": "kenes_e2e_bot"}
+
+
+@dataclass
+class ShownMessage:
+    message_id: int
+    chat_id: int
+    text: str
+    markup: dict | None
+
+    def buttons(self) -> list[dict]:
+        rows = (self.markup or {}).get("inline_keyboard", [])
+        return [button for row in rows for button in row]
+
+
+@dataclass
+class FakeBotAPI:
+    """The server's state; ``calls`` is every (method, params) received, in order."""
+
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    messages: dict[int, ShownMessage] = field(default_factory=dict)
+    _updates: list[dict] = field(default_factory=list)
+    _new: asyncio.Event = field(default_factory=asyncio.Event)
+    _called: asyncio.Event = field(default_factory=asyncio.Event)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count = field(default_factory=lambda: itertools.count(100))
+
+    # --- what the test does -------------------------------------------------------------
+    def push(self, **update: Any) -> None:
+        self._updates.append({"update_id": next(self._ids), **update})
+        self._new.set()
+
+    def user_message(self, user: dict, text: str) -> None:
+        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else None
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "text": text,
+                   "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+                   "from": user}
+        if entities:
+            message["entities"] = entities
+        self.push(message=message)
+
+    def press(self, user: dict, label: str) -> None:
+        """Press the button whose text contains ``label`` in the user's newest message with buttons."""
+        shown = [m for m in self.messages.values() if m.chat_id == user["id"] and m.buttons()]
+        assert shown, "no message with buttons"
+        message = max(shown, key=lambda m: m.message_id)
+        button = next((b for b in message.buttons() if label in b["text"]), None)
+        assert button is not None, f"no {label!r} among {[b['text'] for b in message.buttons()]}"
+        self.push(callback_query={
+            "id": str(next(self._ids)), "from": user, "chat_instance": "e2e", "data": button["callback_data"],
+            "message": {"message_id": message.message_id, "date": int(time.time()), "text": message.text,
+                        "chat": {"id": user["id"], "type": "private"}, "from": BOT,
+                        "reply_markup": message.markup},
+        })
+
+    async def wait_for(self, predicate: Any, timeout: float = 20.0) -> tuple[str, dict[str, Any]]:
+        """The first call (from now on) for which ``predicate(method, params)`` is true."""
+        start = len(self.calls)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for method, params in self.calls[start:]:
+                if predicate(method, params):
+                    return method, params
+            start = len(self.calls)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"timed out; calls were: {[m for m, _ in self.calls[-10:]]}")
+            self._called.clear()
+            try:
+                await asyncio.wait_for(self._called.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    async def wait_text(self, fragment: str, timeout: float = 20.0) -> str:
+        """The next message sent or edited whose text contains ``fragment``."""
+        _, params = await self.wait_for(
+            lambda m, p: m in ("sendMessage", "editMessageText") and fragment in p.get("text", ""), timeout
+        )
+        return params["text"]
+
+    def close(self) -> None:
+        """Release a pending long poll, so the server can stop at once."""
+        self._new.set()
+
+    # --- the API ----------------------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        return app
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        form = await request.post() if request.content_type != "application/json" else await request.json()
+        params = {key: _decode(value) for key, value in dict(form).items()}
+        if method == "getUpdates":
+            result: Any = await self._get_updates(params)
+        else:
+            self.calls.append((method, params))
+            self._called.set()
+            result = self._answer(method, params)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates:
+            self._new.clear()
+            try:
+                await asyncio.wait_for(self._new.wait(), float(params.get("timeout") or 0) or 0.1)
+            except TimeoutError:
+                return []
+        return list(self._updates)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT
+        if method == "sendMessage":
+            message = ShownMessage(next(self._message_ids), int(params["chat_id"]), params["text"],
+                                   params.get("reply_markup"))
+            self.messages[message.message_id] = message
+            return self._message_json(message)
+        if method in ("editMessageText", "editMessageReplyMarkup"):
+            message = self.messages[int(params["message_id"])]
+            if method == "editMessageText":
+                message.text = params["text"]
+            message.markup = params.get("reply_markup")
+            return self._message_json(message)
+        if method == "deleteMessage":
+            self.messages.pop(int(params["message_id"]), None)
+        return True
+
+    @staticmethod
+    def _message_json(message: ShownMessage) -> dict[str, Any]:
+        data = {"message_id": message.message_id, "date": int(time.time()), "text": message.text,
+                "chat": {"id": message.chat_id, "type": "private"}, "from": BOT}
+        if message.markup:
+            data["reply_markup"] = message.markup
+        return data
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

@@ -1,0 +1,88 @@
+"""End to end: ``run_bot.py`` as a real process, talking to a fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from tests.conftest import REDIS_URL, TEST_TOKEN
+from tests.fake_bot_api import FakeBotAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+USER = {"id": 31337, "is_bot": False, "first_name": "Динара", "language_code": "ru"}
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[tuple[FakeBotAPI, str]]:
+    fake = FakeBotAPI()
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield fake, f"http://127.0.0.1:{port}"
+    fake.close()
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def bot_process(api: tuple[FakeBotAPI, str], database_url: str, tmp_path: Path,
+                      empty_engine: object) -> AsyncIterator[asyncio.subprocess.Process]:
+    _, url = api
+    env = {**os.environ, "BOT_TOKEN": TEST_TOKEN, "BOT_API_URL": url, "DATABASE_URL": database_url,
+           "REDIS_URL": REDIS_URL or "", "LOG_LEVEL": "INFO"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "run_bot.py"), cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    yield process
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(process.wait(), 15)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def test_start_language_card_and_checklist(api: tuple[FakeBotAPI, str],
+                                                 bot_process: asyncio.subprocess.Process) -> None:
+    fake, _ = api
+    _, commands = await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 60)
+    assert [c["command"] for c in commands["commands"]] == ["start", "menu", "services", "language", "help"]
+
+    fake.user_message(USER, "/start")
+    assert await fake.wait_text("Выберите язык общения") == "🌐 Выберите язык общения:"
+    fake.press(USER, "Русский")
+    await fake.wait_text("Кеңес — ваш помощник по государственным услугам")
+    fake.press(USER, "Услуги")
+    await fake.wait_text("Какая услуга вам нужна?")
+    fake.press(USER, "СМИ")
+    await fake.wait_text("Где вы будете обращаться?")
+    fake.press(USER, "Мангистауская")
+    card = await fake.wait_text("15 календарных дней")
+    assert "Справка об учёте иностранного СМИ" in card
+
+    fake.press(USER, "Проверить мои документы")
+    await fake.wait_text("Кто распространяет иностранное СМИ?")
+    fake.press(USER, "Юрлицо")
+    await fake.wait_text("Отметьте документы")
+    fake.press(USER, "1. ")
+    await fake.wait_for(lambda m, p: m == "editMessageText" and "✅ 1." in str(p.get("reply_markup")))
+    fake.press(USER, "2. ")
+    await fake.wait_for(lambda m, p: m == "editMessageText" and "✅ 2." in str(p.get("reply_markup")))
+    fake.press(USER, "Готово")
+    summary = await fake.wait_text("Проверка документов")
+    assert "Можно подавать: все документы (2) на руках." in summary
+
+    bot_process.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(bot_process.wait(), 15) == 0

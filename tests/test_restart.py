@@ -1,0 +1,39 @@
+"""A restart in the middle of a conversation resumes where the user was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.conftest import App
+
+
+async def test_checklist_survives_a_restart(make_app: Callable[[], App]) -> None:
+    before = make_app()
+    user = before.client(language_code="ru", user_id=4242)
+    await user.send("/start")
+    await user.click("Русский")
+    await user.click("Проверить мои документы")
+    await user.click("СМИ")
+    await user.click("Алматинская область")
+    await user.click("Физическое лицо")
+    await user.click("1. ")
+
+    after = make_app()  # a new dispatcher and storage object over the same database
+    resumed = after.client(language_code="ru", user_id=4242)
+    resumed.chat = user.chat
+    assert resumed.last.button_texts[0].startswith("✅ 1.")
+    await resumed.click("2. ")
+    assert resumed.last.button_texts[1].startswith("✅ 2.")
+    await resumed.click("Готово")
+    assert "✅ <b>Можно подавать: все документы (2) на руках.</b>" in resumed.chat[-2].text
+
+
+async def test_language_survives_a_restart(make_app: Callable[[], App]) -> None:
+    before = make_app()
+    user = before.client(language_code="ru", user_id=4343)
+    await user.send("/start")
+    await user.click("Қазақша")
+    after = make_app().client(language_code="ru", user_id=4343)
+    after.chat = user.chat
+    await after.send("сколько стоит справка")
+    assert "💰 Тегін" in after.last.text

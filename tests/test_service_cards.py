@@ -1,0 +1,132 @@
+"""Choosing a service and an office, and reading the card page by page."""
+
+from __future__ import annotations
+
+from tests.telegram import ChatClient
+
+
+async def open_menu(client: ChatClient, language: str) -> None:
+    await client.send("/start")
+    await client.click(language)
+
+
+async def test_foreign_media_card_in_mangystau_ru(ru: ChatClient) -> None:
+    await open_menu(ru, "Русский")
+    await ru.click("Услуги")
+    assert ru.last.text == "Какая услуга вам нужна?"
+    assert ru.last.button_texts[:4] == [
+        "📰 Учёт иностранных СМИ", "🕊 Регистрация миссионеров",
+        "🎖 Справка о воинской службе", "🏅 Справка для льготников",
+    ]
+    await ru.click("СМИ")
+    assert "Где вы будете обращаться?" in ru.last.text
+    assert ru.last.button_texts[:3] == [
+        "Алматинская область (Талдыкорган)", "Мангистауская область (Актау)",
+        "город Алматы (электронная услуга)",
+    ]
+    await ru.click("Мангистауская")
+    overview = ru.last.text
+    assert "📍 Мангистауская область (Актау) · Управление внутренней политики Мангистауской области" in overview
+    assert "Справка об учёте иностранного СМИ" in overview
+    assert "⏱ 15 календарных дней" in overview
+    assert "Не позднее 15 календарных дней с момента сдачи необходимых документов" in overview
+    assert "Бесплатно." in overview and "10 минут" in overview
+
+    await ru.click("Где и когда")
+    where = ru.last.text
+    assert "📍 г. Актау, 14 микрорайон, дом 1, кабинет 232" in where
+    assert "☎️ 421300, 426610" in where and "✉️ dvpaktau@gmail.com" in where
+    assert "🕘 понедельник – пятница, 09:00–18:30" in where
+    assert "Перерыв на обед 12:30–14:00" in where
+    assert "фамилии и инициалов лица, принявшего обращение" in where
+
+    await ru.click("Документы")
+    documents = ru.last.text
+    assert documents.count("\n1. ") == 1 and "\n3. Копия свидетельства" in documents
+    assert "только если: Физическое лицо (ИП)" in documents
+    assert documents.count("\n• ") == 7, "the seven fields of the application"
+
+    await ru.click("Отказ")
+    assert "\n5. В отношении продукции иностранного СМИ имеется решение суда" in ru.last.text
+
+    await ru.click("Жалобы")
+    assert "На чьё имя: Начальник Управления" in ru.last.text and "кабинет 235" in ru.last.text
+
+    await ru.click("Контакты")
+    contacts = ru.last.text
+    assert "☎️ 436138" in contacts and "Первая и третья пятница каждого месяца, 15:00–18:00" in contacts
+    assert "⚠️ В казахском тексте стандарта часы приёма" in contacts
+
+    await ru.click("Качество")
+    quality = ru.last.text
+    assert "4.1 Доля обоснованных жалоб" in quality and "0,4\xa0% / 0,3\xa0% / 0,4\xa0%" in quality
+    assert "📊 Качество" not in ru.last.button_texts, "the current page has no button"
+
+
+async def test_psc_certificate_city_then_centre_kk(kk: ChatClient) -> None:
+    await open_menu(kk, "Қазақша")
+    await kk.click("Қызметтер")
+    await kk.click("Әскери қызмет туралы анықтама")
+    assert "Қалаңызды таңдаңыз:" in kk.last.text
+    cities = kk.last.button_texts
+    assert cities[:4] == ["Ақтау", "Ақтөбе", "Алматы", "Астана"]
+    assert "Қарағанды" in cities
+    await kk.click("Қарағанды")
+    assert "Қарағанды: мекемені таңдаңыз:" in kk.last.text
+    assert kk.last.button_texts[:3] == [
+        "Қарағанды қаласының N 1 Халыққа қызмет көрсету орталығы",
+        "Қарағанды қаласының N 2 Халыққа қызмет көрсету орталығы",
+        "Қарағанды қаласының N 3 Халыққа қызмет көрсету орталығы",
+    ]
+    await kk.click("N 2")
+    assert "⏱ 3 жұмыс күні" in kk.last.text
+    assert "Мерзім 1 айға дейін ұзартылуы мүмкін:" in kk.last.text
+    await kk.click("Қайда және қашан")
+    where = kk.last.text
+    assert "📍 Қарағанды қ., Қазыбек би ауданы, Чкалов к-сі, 7 үй" in where and "☎️ 41-63-03" in where
+    assert "🕘 дүйсенбі – сенбі, 09:00–20:00" in where
+    await kk.click("Құжаттар")
+    assert "Әскери билет немесе әскери билеттің орнына берілген уақытша куәлік" in kk.last.text
+    assert "тек егер: Иә, қажет / Білмеймін" in kk.last.text
+
+
+async def test_second_page_of_cities_and_back_navigation(ru: ChatClient) -> None:
+    await open_menu(ru, "Русский")
+    await ru.click("Услуги")
+    await ru.click("льготников")
+    assert "Шымкент" not in ru.last.button_texts
+    await ru.click(">")
+    assert "Шымкент" in ru.last.button_texts
+    await ru.click("Шымкент")
+    assert len([t for t in ru.last.button_texts if "Шымкента" in t]) == 2
+    await ru.click("№ 1")
+    assert "Центр обслуживания населения № 1 г. Шымкента" in ru.last.text
+    await ru.click("⬅️")
+    assert "Шымкент: выберите, куда обратиться:" in ru.last.text, "back to the centres"
+    await ru.click("⬅️")
+    assert "Выберите город:" in ru.last.text
+    await ru.click("⬅️")
+    assert ru.last.text == "Какая услуга вам нужна?"
+    await ru.click("⬅️")
+    assert "Кеңес — ваш помощник" in ru.last.text
+
+
+async def test_e_service_card_ru(ru: ChatClient) -> None:
+    await open_menu(ru, "Русский")
+    await ru.click("Услуги")
+    await ru.click("СМИ")
+    await ru.click("город Алматы")
+    await ru.click("Где и когда")
+    where = ru.last.text
+    assert "www.egov.kz" in where and "☎️ 1414" in where
+    assert "Статусы заявки" in where and "1. Поступило" in where
+    await ru.click("Качество")
+    assert "В этом регламенте нет таблицы показателей." in ru.last.text
+    assert "Опрос об удовлетворённости" in ru.last.text
+    await ru.click("Отказ")
+    assert "пунктом 6 постановления Правительства № 843" in ru.last.text
+
+
+async def test_services_command(ru: ChatClient) -> None:
+    await ru.send("/services")
+    assert ru.last.text == "Какая услуга вам нужна?"

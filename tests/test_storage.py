@@ -1,0 +1,80 @@
+"""Storage: migrations up and down, the FSM storage, users, aware datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import StorageKey
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.database import create_session_factory
+from storage.fsm import SQLAlchemyStorage
+from storage.migrate import ALEMBIC_INI, downgrade, upgrade
+from storage.models import User
+from storage.repositories import Repositories
+
+
+def revisions() -> list[str]:
+    script = ScriptDirectory.from_config(Config(str(ALEMBIC_INI)))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+async def tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+async def test_migrations_stairway(empty_engine: AsyncEngine) -> None:
+    """Every revision upgrades, downgrades and upgrades again."""
+    previous = "base"
+    for revision in revisions():
+        await upgrade(empty_engine, revision)
+        await downgrade(empty_engine, previous)
+        await upgrade(empty_engine, revision)
+        previous = revision
+    assert {"users", "fsm_records", "alembic_version"} <= await tables(empty_engine)
+    await downgrade(empty_engine, "base")
+    assert await tables(empty_engine) <= {"alembic_version"}
+
+
+async def test_fsm_storage_round_trip(engine: AsyncEngine) -> None:
+    storage = SQLAlchemyStorage(create_session_factory(engine))
+    key = StorageKey(bot_id=1, chat_id=2, user_id=3, destiny="aiogd_stack")
+    assert await storage.get_state(key) is None and await storage.get_data(key) == {}
+    await storage.set_state(key, State("step", group_name="Group"))
+    await storage.set_data(key, {"answers": {"applicant_kind": "ie"}, "n": 1})
+    assert await storage.get_state(key) == "Group:step"
+    assert await storage.get_data(key) == {"answers": {"applicant_kind": "ie"}, "n": 1}
+    await storage.update_data(key, {"n": 2})
+    assert (await storage.get_data(key))["n"] == 2
+    await storage.set_state(key, None)
+    assert await storage.get_state(key) is None
+    assert (await storage.get_data(key))["n"] == 2
+    other = StorageKey(bot_id=1, chat_id=2, user_id=3, destiny="default")
+    assert await storage.get_data(other) == {}
+    # A new storage object (a restart) reads the same rows.
+    again = SQLAlchemyStorage(create_session_factory(engine))
+    assert (await again.get_data(key))["answers"] == {"applicant_kind": "ie"}
+
+
+async def test_users_and_aware_times(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    async with sessions() as session:
+        repositories = Repositories(session)
+        user = await repositories.users.touch(42)
+        await repositories.users.set_language(user, "ru")
+        user.last_seen = datetime(2026, 3, 21, 9, 0, tzinfo=timezone(timedelta(hours=5)))
+        await repositories.commit()
+    async with sessions() as session:
+        stored = await session.get(User, 42)
+        assert stored is not None and stored.language == "ru"
+        assert stored.last_seen == datetime(2026, 3, 21, 4, 0, tzinfo=UTC)
+        assert stored.first_seen.tzinfo is not None
+        stored.last_seen = datetime(2026, 3, 21, 9, 0)  # naive: refused
+        with pytest.raises(Exception, match="naive"):
+            await session.commit()
