@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.i18n import LanguageMiddleware, N_, create_i18n
-from bot.middlewares import DatabaseMiddleware, UserMiddleware
+from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
 from bot.rendering import Renderer
 from dialogs import card, catalog, checklist, language, menu
 from domain.catalog import Catalog, load_catalog
@@ -58,14 +58,18 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     )
 
 
-def build_fsm(settings: Settings, sessions: SessionFactory) -> tuple[BaseStorage, BaseEventIsolation]:
-    """Redis for FSM when ``REDIS_URL`` is set (several processes), else the database."""
+def build_fsm(
+    settings: Settings, sessions: SessionFactory, prefix: str = "fsm"
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Redis for FSM and locks when ``REDIS_URL`` is set (several processes), else the database.
+
+    Keys carry the destiny (aiogram-dialog keeps its stacks under their own destinies).
+    """
+    keys = DefaultKeyBuilder(prefix=prefix, with_destiny=True, with_bot_id=True)
     if settings.redis_url:
-        storage = RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
-        )
-        return storage, RedisEventIsolation(storage.redis)
-    return SQLAlchemyStorage(sessions), SimpleEventIsolation()
+        storage = RedisStorage.from_url(settings.redis_url, key_builder=keys)
+        return storage, RedisEventIsolation(storage.redis, key_builder=keys)
+    return SQLAlchemyStorage(sessions, key_builder=keys), SimpleEventIsolation()
 
 
 @dataclass
@@ -100,6 +104,9 @@ def build_dispatcher(
         renderer=services.renderer,
         matcher=services.matcher,
     )
+    in_flight = InFlightUpdates()
+    dp.update.outer_middleware(in_flight)
+    dp.shutdown.register(in_flight.drain)
     dp.update.outer_middleware(DatabaseMiddleware(sessions))
     dp.update.outer_middleware(UserMiddleware())
     LanguageMiddleware(services.i18n).setup(dp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -15,6 +17,38 @@ from storage.repositories import Repositories
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 LAST_SEEN_STEP = timedelta(minutes=10)
+logger = logging.getLogger(__name__)
+
+
+class InFlightUpdates(BaseMiddleware):
+    """Tracks the updates being handled, so a shutdown can let them finish.
+
+    aiogram stops polling on a signal and then closes the bot's session; an answer still
+    being sent would be lost. :meth:`drain` (registered on shutdown) waits for them first.
+    """
+
+    def __init__(self, timeout: float = 15.0) -> None:
+        self.timeout = timeout
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        task = asyncio.current_task()
+        if task is None:
+            return await handler(event, data)
+        self._tasks.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            self._tasks.discard(task)
+
+    async def drain(self) -> None:
+        pending = {t for t in self._tasks if t is not asyncio.current_task()}
+        if not pending:
+            return
+        logger.info("waiting for %d update(s) still being handled", len(pending))
+        _done, late = await asyncio.wait(pending, timeout=self.timeout)
+        if late:
+            logger.warning("%d update(s) did not finish within %.0f s", len(late), self.timeout)
 
 
 class DatabaseMiddleware(BaseMiddleware):

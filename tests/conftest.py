@@ -18,16 +18,14 @@ from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import Services, build_bot, build_dispatcher, build_services
+from bot.app import Services, build_bot, build_dispatcher, build_fsm, build_services
 from bot.config import Settings, load_settings
 from storage.database import SessionFactory, create_engine, create_session_factory
-from storage.fsm import SQLAlchemyStorage
 from storage.migrate import upgrade
 from tests.telegram import ChatClient, RecordingSession
 
@@ -111,15 +109,6 @@ class App:
         return ChatClient(bot=self.bot, dp=self.dp, session=self.session, **kwargs)  # type: ignore[arg-type]
 
 
-def make_fsm(sessions: SessionFactory, prefix: str) -> tuple[BaseStorage, BaseEventIsolation]:
-    if REDIS_URL:
-        storage = RedisStorage.from_url(
-            REDIS_URL, key_builder=DefaultKeyBuilder(prefix=prefix, with_destiny=True, with_bot_id=True)
-        )
-        return storage, SimpleEventIsolation()
-    return SQLAlchemyStorage(sessions), SimpleEventIsolation()
-
-
 @pytest.fixture
 async def make_app(
     settings: Settings, sessions: SessionFactory, services: Services, redis_prefix: str
@@ -128,7 +117,7 @@ async def make_app(
     created: list[App] = []
 
     def factory() -> App:
-        storage, isolation = make_fsm(sessions, redis_prefix)
+        storage, isolation = build_fsm(settings, sessions, prefix=redis_prefix)
         session = RecordingSession()
         bot = build_bot(settings, session=session)
         dp = build_dispatcher(settings, sessions, services, storage, isolation)
@@ -138,6 +127,7 @@ async def make_app(
 
     yield factory
     for app in created:
+        await app.dp.fsm.events_isolation.close()
         if isinstance(app.storage, RedisStorage):
             keys = [key async for key in app.storage.redis.scan_iter(f"{redis_prefix}:*")]
             if keys:

@@ -114,6 +114,11 @@ class FakeBotAPI:
         else:
             self.calls.append((method, params))
             self._called.set()
+            if "message_id" in params and method != "sendMessage" and int(params["message_id"]) not in self.messages:
+                return web.json_response(  # what Telegram says, e.g. for a message from before
+                    {"ok": False, "error_code": 400, "description": "Bad Request: message to edit not found"},
+                    status=400,
+                )
             result = self._answer(method, params)
         return web.json_response({"ok": True, "result": result})
 

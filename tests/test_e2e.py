@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from redis.asyncio import Redis
 
 from tests.conftest import REDIS_URL, TEST_TOKEN
 from tests.fake_bot_api import FakeBotAPI
@@ -38,6 +39,12 @@ async def api() -> AsyncIterator[tuple[FakeBotAPI, str]]:
 async def bot_process(api: tuple[FakeBotAPI, str], database_url: str, tmp_path: Path,
                       empty_engine: object) -> AsyncIterator[asyncio.subprocess.Process]:
     _, url = api
+    if REDIS_URL:  # conversation state of an earlier run of this test would otherwise resume
+        redis = Redis.from_url(REDIS_URL)
+        keys = [key async for key in redis.scan_iter(f"fsm:{TEST_TOKEN.split(':')[0]}:*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
     env = {**os.environ, "BOT_TOKEN": TEST_TOKEN, "BOT_API_URL": url, "DATABASE_URL": database_url,
            "REDIS_URL": REDIS_URL or "", "LOG_LEVEL": "INFO"}
     process = await asyncio.create_subprocess_exec(
@@ -52,6 +59,10 @@ async def bot_process(api: tuple[FakeBotAPI, str], database_url: str, tmp_path: 
         except TimeoutError:
             process.kill()
             await process.wait()
+    assert process.stdout is not None
+    output = (await process.stdout.read()).decode(errors="replace")
+    print(output)  # shown by pytest when the test fails
+    assert "Traceback" not in output
 
 
 async def test_start_language_card_and_checklist(api: tuple[FakeBotAPI, str],
