@@ -107,6 +107,8 @@ def build_dispatcher(
     in_flight = InFlightUpdates()
     dp.update.outer_middleware(in_flight)
     dp.shutdown.register(in_flight.drain)
+    # The Dispatcher registered closing the FSM storage first; updates must finish before it.
+    dp.shutdown.handlers.insert(0, dp.shutdown.handlers.pop())
     dp.update.outer_middleware(DatabaseMiddleware(sessions))
     dp.update.outer_middleware(UserMiddleware())
     LanguageMiddleware(services.i18n).setup(dp)

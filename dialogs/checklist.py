@@ -1,6 +1,7 @@
 """The document checklist: a few questions, then each document as a tick box, then a summary.
 
-The summary is sent as a separate message, so the user can keep or forward it.
+The summary replaces the checklist message; whatever the user does next opens in a new
+message, so the summary stays in the chat, without buttons, to keep or forward.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, ShowMode, Window
-from aiogram_dialog.widgets.kbd import Button, Column, Multiselect, Row, Select
+from aiogram_dialog.widgets.kbd import Button, Column, Multiselect, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import (
@@ -105,24 +106,26 @@ async def get_documents(dialog_manager: DialogManager, **_: Any) -> dict[str, An
     }
 
 
-async def on_done(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    catalog = catalog_of(manager)
-    standard = _standard(manager)
-    have = manager.find(HAVE).get_checked()
-    result = evaluate(standard, manager.dialog_data[ANSWERS], have)
-    summary = renderer_of(manager).render(
+async def get_result(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    catalog = catalog_of(dialog_manager)
+    standard = _standard(dialog_manager)
+    have = dialog_manager.find(HAVE).get_checked()
+    result = evaluate(standard, dialog_manager.dialog_data[ANSWERS], have)
+    summary = renderer_of(dialog_manager).render(
         "checklist_summary.j2",
-        locale_of(manager),
+        locale_of(dialog_manager),
         result=result,
         s=standard,
         service=catalog.service(standard.service),
         region=catalog.regions[standard.region],
-        office=_office(manager),
+        office=_office(dialog_manager),
     )
-    if callback.message is not None:
-        await callback.message.answer(summary)
-    manager.show_mode = ShowMode.DELETE_AND_SEND
-    await manager.switch_to(ChecklistSG.result)
+    return {"summary": summary}
+
+
+def _in_new_message(manager: DialogManager) -> None:
+    """Leave the summary where it is: the next window comes in a new message."""
+    manager.show_mode = ShowMode.SEND
 
 
 async def back_from_documents(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -150,6 +153,7 @@ async def _leave(manager: DialogManager) -> None:
 
 
 async def restart(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    _in_new_message(manager)
     manager.dialog_data[ANSWERS] = {}
     await manager.find(HAVE).reset_checked()
     if next_question(_standard(manager), {}) is None:
@@ -159,6 +163,7 @@ async def restart(callback: CallbackQuery, button: Button, manager: DialogManage
 
 
 async def open_card(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    _in_new_message(manager)
     standard_id = manager.dialog_data[STANDARD]
     office = manager.dialog_data.get(OFFICE)
     catalog = catalog_of(manager)
@@ -190,17 +195,18 @@ def create_dialog() -> Dialog:
                     item_id_getter=itemgetter(0), items="documents",
                 ),
             ),
-            Button(I18nFormat("✔️ Done"), id="done", on_click=on_done),
+            SwitchTo(I18nFormat("✔️ Done"), id="done", state=ChecklistSG.result),
             Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=back_from_documents), menu_button()),
             state=ChecklistSG.documents,
             getter=get_documents,
         ),
         Window(
-            I18nFormat("Your summary is above ⬆️ You can keep it or forward it. What next?"),
+            Format("{summary}"),
             Button(I18nFormat("📄 Service card"), id="card", on_click=open_card),
             Button(I18nFormat("🔁 Check again"), id="again", on_click=restart),
-            menu_button(),
+            menu_button(ShowMode.SEND),
             state=ChecklistSG.result,
+            getter=get_result,
         ),
         on_start=on_start,
     )

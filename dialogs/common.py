@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiogram_dialog import DialogManager, StartMode
+from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.kbd import Start
 
 from dialogs.states import MenuSG
@@ -55,5 +55,6 @@ def card_context(manager: DialogManager, placement: Placement) -> dict[str, Any]
     }
 
 
-def menu_button() -> Start:
-    return Start(I18nFormat("🏠 Main menu"), id="menu", state=MenuSG.main, mode=StartMode.RESET_STACK)
+def menu_button(show_mode: ShowMode | None = None) -> Start:
+    return Start(I18nFormat("🏠 Main menu"), id="menu", state=MenuSG.main, mode=StartMode.RESET_STACK,
+                 show_mode=show_mode)

@@ -18,10 +18,16 @@ logger = logging.getLogger(__name__)
 
 
 async def outdated(event: ErrorEvent, dialog_manager: DialogManager) -> None:
-    """A button of a dialog that no longer exists (e.g. pressed in an old message)."""
+    """A button of a dialog that no longer exists (pressed twice, or in an old message)."""
     logger.info("outdated dialog button in update %s: %s", event.update.update_id, event.exception)
-    if event.update.callback_query is not None:
-        await event.update.callback_query.answer(_("This menu is out of date, here is a fresh one."))
+    callback = event.update.callback_query
+    stack = dialog_manager.current_stack()
+    if callback is not None and stack is not None and not stack.empty():
+        # A live dialog is on screen (e.g. a double click): a short notice is enough.
+        await callback.answer(_("This button is out of date: please use the newest message."))
+        return
+    if callback is not None:
+        await callback.answer(_("This menu is out of date, here is a fresh one."))
     await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
 
 

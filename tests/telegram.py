@@ -10,6 +10,7 @@ edits applied, deletions removed).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import deque
 from collections.abc import AsyncGenerator
@@ -19,7 +20,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.methods import (
     AnswerCallbackQuery,
     DeleteMessage,
@@ -60,6 +61,7 @@ class RecordingSession(BaseSession):
         self.requests: list[TelegramMethod[Any]] = []
         self.results: list[Any] = []
         self._queued: deque[Any] = deque()
+        self.deleted: set[tuple[int, int]] = set()
 
     def add_result(self, result: Any) -> None:
         """Queue the answer to a coming request (an exception instance is raised instead)."""
@@ -69,12 +71,11 @@ class RecordingSession(BaseSession):
         self.requests.append(method)
         if self._queued:
             result = self._queued.popleft()
-            if isinstance(result, TelegramAPIError):
-                self.results.append(result)
-                raise result
         else:
             result = self._auto_result(method)
         self.results.append(result)
+        if isinstance(result, TelegramAPIError):
+            raise result
         return result
 
     def _message(self, chat_id: int | str, message_id: int, text: str | None, markup: Any) -> Message:
@@ -88,6 +89,14 @@ class RecordingSession(BaseSession):
         )
 
     def _auto_result(self, method: TelegramMethod[Any]) -> Any:
+        target = (getattr(method, "chat_id", None), getattr(method, "message_id", None))
+        if isinstance(method, (EditMessageText, EditMessageReplyMarkup, DeleteMessage)):
+            if (int(target[0] or 0), int(target[1] or 0)) in self.deleted:  # as Telegram answers
+                text = "message to delete not found" if isinstance(method, DeleteMessage) else "message to edit not found"
+                return TelegramBadRequest(method=method, message=f"Bad Request: {text}")
+        if isinstance(method, DeleteMessage):
+            self.deleted.add((int(method.chat_id), int(method.message_id)))
+            return True
         if isinstance(method, GetMe):
             return BOT_USER
         if isinstance(method, SendMessage):
@@ -240,8 +249,7 @@ class ChatClient:
         assert button.callback_data is not None, f"{button.text!r} is not a callback button"
         return await self.click_data(button.callback_data, target)
 
-    async def click_data(self, data: str, message: ChatMessage | None = None) -> list[TelegramMethod[Any]]:
-        """A callback with any data (also forged) from ``message`` (default: the newest one)."""
+    def _callback_update(self, data: str, message: ChatMessage | None) -> Update:
         target = message or self.last
         shown = Message(
             message_id=target.message_id, date=_now(), chat=self._chat(), from_user=BOT_USER,
@@ -251,7 +259,19 @@ class ChatClient:
             id=str(next(_ids)), from_user=self.user, chat_instance="ci", message=shown, data=data,
         )
         self._callbacks.add(callback.id)
-        return await self._feed(Update(update_id=next(_ids), callback_query=callback))
+        return Update(update_id=next(_ids), callback_query=callback)
+
+    async def click_data(self, data: str, message: ChatMessage | None = None) -> list[TelegramMethod[Any]]:
+        """A callback with any data (also forged) from ``message`` (default: the newest one)."""
+        return await self._feed(self._callback_update(data, message))
+
+    async def double_click(self, label: str) -> list[TelegramMethod[Any]]:
+        """The same button pressed twice at once (both updates handled concurrently)."""
+        target, button = self.button(label)
+        assert button.callback_data is not None
+        updates = [self._callback_update(button.callback_data, target) for _ in range(2)]
+        await asyncio.gather(*(self.dp.feed_update(self.bot, update) for update in updates))
+        return self._apply_new_requests()
 
     def texts_since(self, methods: list[TelegramMethod[Any]]) -> list[str]:
         """The texts sent or edited by these requests."""

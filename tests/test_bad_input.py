@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from aiogram.fsm.storage.redis import RedisStorage
+from sqlalchemy import text
 
 from tests.conftest import App
 from tests.telegram import ChatClient
@@ -51,7 +53,23 @@ async def test_button_of_a_dialog_that_is_gone(ru: ChatClient) -> None:
     old, button = ru.button("СМИ")
     await ru.send("/menu")  # a new stack: the old message's dialog is gone
     assert old.buttons == [], "the old message lost its keyboard"
-    await ru.click_data(button.callback_data, old)  # pressed anyway (a slow client)
+    current = ru.last
+    methods = await ru.click_data(button.callback_data, old)  # pressed anyway (a slow client)
+    assert ru.answers[-1].text == "Эта кнопка устарела: пользуйтесь последним сообщением."
+    assert ru.texts_since(methods) == [] and ru.last is current, "the live menu is left alone"
+
+
+async def test_button_after_the_conversation_state_was_lost(app: App, ru: ChatClient, redis_prefix: str) -> None:
+    await ru.send("/start")
+    await ru.click("Русский")
+    await ru.click("Услуги")
+    if isinstance(app.storage, RedisStorage):
+        keys = [key async for key in app.storage.redis.scan_iter(f"{redis_prefix}:*")]
+        await app.storage.redis.delete(*keys)
+    else:
+        async with app.sessions.begin() as session:
+            await session.execute(text("DELETE FROM fsm_records"))
+    await ru.click("СМИ")
     assert ru.answers[-1].text == "Это меню устарело, вот новое."
     assert "Кеңес — ваш помощник" in ru.last.text
 

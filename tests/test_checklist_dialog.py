@@ -27,7 +27,7 @@ async def test_entrepreneur_misses_one_document_ru(ru: ChatClient) -> None:
     assert ru.last.button_texts[0] == "✅ 1. Заявление установленного образца"
     await ru.click("Готово")
 
-    summary = ru.chat[-2].text
+    summary = ru.last.text
     assert summary.startswith("📋 <b>Проверка документов</b>")
     assert "❌ <b>Пока не готово: не хватает 1 документа.</b>" in summary
     assert "• Копия документа, подтверждающего право на занятие предпринимательской деятельностью" in summary
@@ -35,8 +35,13 @@ async def test_entrepreneur_misses_one_document_ru(ru: ChatClient) -> None:
     assert "☑️ Заявление установленного образца" in summary
     assert "▫️ Полный перечень названий распространяемых иностранных СМИ" in summary
     assert "Заявление и документы сдаются специалистам отдела" in summary and "кабинет 634" in summary
-    assert ru.chat[-2].buttons == [], "the summary is a plain message to keep or forward"
     assert ru.last.button_texts == ["📄 Карточка услуги", "🔁 Проверить заново", "🏠 Главное меню"]
+    summary_message = ru.last
+    await ru.click("Карточка услуги")
+    assert "⏱ 15 календарных дней" in ru.last.text
+    assert summary_message.text == summary and summary_message.buttons == [], (
+        "the summary stays in the chat, without buttons, to keep or forward"
+    )
 
 
 async def test_foreign_missionary_in_atyrau_is_ready_kk(kk: ChatClient) -> None:
@@ -49,7 +54,7 @@ async def test_foreign_missionary_in_atyrau_is_ready_kk(kk: ChatClient) -> None:
     for number in range(1, 7):
         await kk.click(f"{number}. ")
     await kk.click("Дайын")
-    summary = kk.chat[-2].text
+    summary = kk.last.text
     assert "✅ <b>Тапсыруға дайын: барлық 6 құжат бар.</b>" in summary
     assert "104 кабинет, тел. 35-40-88" in summary
     assert "⏱ 7 күнтізбелік күн · Тегін: жеке тұлғаларға ақысыз көрсетіледі." in summary
@@ -96,7 +101,7 @@ async def test_checklist_from_a_psc_card_knows_the_centre(ru: ChatClient) -> Non
     await ru.click("Представитель по доверенности")
     assert "Доверенность на имя представителя" in ru.last.text
     await ru.click("Готово")
-    summary = ru.chat[-2].text
+    summary = ru.last.text
     assert "не хватает 4 документов" in summary
     assert "📍 По всему Казахстану (центры обслуживания населения) · Центр обслуживания населения г. Актау" in summary
     assert "➜ Справка выдаётся самому льготнику или его представителю по доверенности" in summary
@@ -108,7 +113,17 @@ async def test_check_again_clears_the_ticks(ru: ChatClient) -> None:
     await ru.click("1. ")
     await ru.click("Готово")
     await ru.click("Проверить заново")
+    assert "Отметьте документы" in ru.last.text
     assert all(label.startswith("⬜") for label in ru.last.button_texts if ". " in label)
+    assert ru.chat[-2].text.startswith("📋"), "the earlier summary is still there"
+
+
+async def test_double_click_on_done_gives_one_summary(ru: ChatClient) -> None:
+    await start_checklist(ru, "Русский", "Проверить мои документы", "миссионеров")
+    await ru.click("Мангистауская")
+    await ru.double_click("Готово")
+    assert [m.text.startswith("📋") for m in ru.chat].count(True) == 1
+    assert ru.last.text.startswith("📋") and "🔁 Проверить заново" in ru.last.button_texts
 
 
 async def test_forged_answer_is_ignored(ru: ChatClient) -> None:

@@ -25,7 +25,7 @@ async def test_checklist_survives_a_restart(make_app: Callable[[], App]) -> None
     await resumed.click("2. ")
     assert resumed.last.button_texts[1].startswith("✅ 2.")
     await resumed.click("Готово")
-    assert "✅ <b>Можно подавать: все документы (2) на руках.</b>" in resumed.chat[-2].text
+    assert "✅ <b>Можно подавать: все документы (2) на руках.</b>" in resumed.last.text
 
 
 async def test_language_survives_a_restart(make_app: Callable[[], App]) -> None:

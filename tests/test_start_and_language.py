@@ -54,6 +54,13 @@ async def test_unsupported_telegram_language_falls_back_to_kazakh(app: App) -> N
     assert english.last.button_texts == ["✅ Қазақша", "Русский"]
 
 
+async def test_double_click_on_a_language(ru: ChatClient) -> None:
+    await ru.send("/start")
+    await ru.double_click("Қазақша")
+    assert len(ru.chat) == 1 and KK_MENU in ru.last.text
+    assert [a.text for a in ru.answers][-1] == "Бұл батырма ескірген: соңғы хабарламаны пайдаланыңыз."
+
+
 async def test_language_from_the_menu(ru: ChatClient) -> None:
     await ru.send("/start")
     await ru.click("Русский")

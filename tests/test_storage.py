@@ -78,3 +78,12 @@ async def test_users_and_aware_times(engine: AsyncEngine) -> None:
         stored.last_seen = datetime(2026, 3, 21, 9, 0)  # naive: refused
         with pytest.raises(Exception, match="naive"):
             await session.commit()
+
+
+async def test_shutdown_waits_for_updates_before_closing_storage(app: object) -> None:
+    """aiogram closes the FSM storage on shutdown; updates still being handled come first."""
+    from tests.conftest import App
+
+    assert isinstance(app, App)
+    first = app.dp.shutdown.handlers[0].callback
+    assert getattr(first, "__name__", "") == "drain"
