@@ -20,7 +20,7 @@ from aiogram_dialog import setup_dialogs
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SUPPORTED_LOCALES, Settings
-from bot.i18n import LanguageMiddleware, N_, create_i18n
+from bot.i18n import N_, LanguageMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
 from bot.rendering import Renderer
 from dialogs import card, catalog, checklist, language, menu

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aiogram.types import TelegramObject, User as TelegramUser
+from aiogram.types import TelegramObject
+from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from bot.config import PROJECT_ROOT, SUPPORTED_LOCALES

@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User as TelegramUser
+from aiogram.types import TelegramObject
+from aiogram.types import User as TelegramUser
 
 from storage.database import SessionFactory
 from storage.models import utcnow

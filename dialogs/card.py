@@ -19,13 +19,14 @@ from dialogs.common import (
     PURPOSE_CHECKLIST,
     card_context,
     catalog_of,
+    leave,
     locale_of,
     menu_button,
     placements_of,
     renderer_of,
 )
 from dialogs.navigation import open_placements
-from dialogs.states import CardSG, MenuSG
+from dialogs.states import CardSG
 from dialogs.widgets import I18nFormat
 from domain.catalog import Placement
 from domain.facts import SHORT_FACTS
@@ -64,10 +65,7 @@ def _answer_block(manager: DialogManager, placements: list[Placement], fact: str
     renderer, locale = renderer_of(manager), locale_of(manager)
     services = list({p.standard.service: catalog.service(p.standard.service) for p in placements}.values())
     offices = list({p.office.name.kk: p.office for p in placements}.values())
-    header = renderer.render(
-        "fact_header.j2", locale, services=services, offices=offices,
-        region=catalog.regions[placements[0].standard.region],
-    )
+    header = renderer.render("fact_header.j2", locale, services=services, offices=offices)
     template = "fact_short.j2" if short else "fact.j2"
     body = renderer.render(template, locale, fact=fact, **card_context(manager, placements[0]))
     return f"{header}\n\n{body}"
@@ -79,11 +77,7 @@ async def get_fact(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     single = len(groups) == 1 and len(groups[0]) == 1
     short = not single and data[FACT] in SHORT_FACTS
     text = "\n\n".join(_answer_block(dialog_manager, group, data[FACT], short) for group in groups)
-    return {
-        "text": text,
-        "single": single,
-        "one_standard": len({k[0] for k in data[KEYS]}) == 1,
-    }
+    return {"text": text, "one_standard": len({k[0] for k in data[KEYS]}) == 1}
 
 
 async def open_full_card(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -100,10 +94,7 @@ async def open_checklist(callback: CallbackQuery, button: Button, manager: Dialo
 
 
 async def go_back(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    if len(manager.current_stack().intents) > 1:
-        await manager.done()
-    else:
-        await manager.start(MenuSG.main)
+    await leave(manager)
 
 
 def _not_on(state: State) -> Any:

@@ -18,12 +18,13 @@ from dialogs.common import (
     PURPOSE,
     PURPOSE_CARD,
     catalog_of,
+    leave,
     locale_of,
     menu_button,
     placements_of,
 )
 from dialogs.navigation import decide
-from dialogs.states import CatalogSG, MenuSG
+from dialogs.states import CatalogSG
 from dialogs.widgets import I18nFormat
 from domain.catalog import Placement
 from domain.matching import normalize
@@ -125,10 +126,8 @@ async def go_back(callback: CallbackQuery, button: Button, manager: DialogManage
         manager.dialog_data[KEYS] = keys
         state = next(s for s in CatalogSG.__states__ if s.state == state_name)
         await manager.switch_to(state)
-    elif len(manager.current_stack().intents) > 1:
-        await manager.done()
     else:
-        await manager.start(MenuSG.main)
+        await leave(manager)
 
 
 def _window(state: Any, prompt: I18nFormat, attribute: str, getter: Any, width: int = 0) -> Window:

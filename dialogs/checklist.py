@@ -18,12 +18,13 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.common import (
     PURPOSE_CARD,
     catalog_of,
+    leave,
     locale_of,
     menu_button,
     renderer_of,
 )
 from dialogs.navigation import open_placements
-from dialogs.states import ChecklistSG, MenuSG
+from dialogs.states import ChecklistSG
 from dialogs.widgets import I18nFormat
 from domain.catalog import Office, Standard
 from domain.checklist import evaluate, next_question, relevant_questions, valid_answer
@@ -134,7 +135,7 @@ async def back_from_documents(callback: CallbackQuery, button: Button, manager: 
         answers.pop(list(answers)[-1])
         await manager.switch_to(ChecklistSG.question)
     else:
-        await _leave(manager)
+        await leave(manager)
 
 
 async def back_from_question(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -142,14 +143,7 @@ async def back_from_question(callback: CallbackQuery, button: Button, manager: D
     if answers:
         answers.pop(list(answers)[-1])
     else:
-        await _leave(manager)
-
-
-async def _leave(manager: DialogManager) -> None:
-    if len(manager.current_stack().intents) > 1:
-        await manager.done()
-    else:
-        await manager.start(MenuSG.main)
+        await leave(manager)
 
 
 async def restart(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:

@@ -55,6 +55,14 @@ def card_context(manager: DialogManager, placement: Placement) -> dict[str, Any]
     }
 
 
+async def leave(manager: DialogManager) -> None:
+    """Close this dialog and return to the one below it; at the bottom, open the menu."""
+    if len(manager.current_stack().intents) > 1:
+        await manager.done()
+    else:
+        await manager.start(MenuSG.main)
+
+
 def menu_button(show_mode: ShowMode | None = None) -> Start:
     return Start(I18nFormat("🏠 Main menu"), id="menu", state=MenuSG.main, mode=StartMode.RESET_STACK,
                  show_mode=show_mode)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiogram_dialog import DialogManager, StartMode
 from aiogram.fsm.state import State
+from aiogram_dialog import DialogManager, StartMode
 
 from dialogs.common import (
     FACT,

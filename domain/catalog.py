@@ -179,7 +179,7 @@ def _parse_quality(rows: Any) -> Any:
         code, *values = row
         parsed.append(
             {"code": code}
-            | dict(zip(("normative", "target", "current"), (None if v == "-" else v for v in values)))
+            | dict(zip(("normative", "target", "current"), (None if v == "-" else v for v in values), strict=True))
         )
     return parsed
 

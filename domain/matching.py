@@ -69,7 +69,7 @@ def _find(stems: Sequence[str], tokens: Sequence[str], used: set[int]) -> list[i
         positions = list(range(start, start + len(stems)))
         if used.intersection(positions):
             continue
-        if all(stem_matches(s, tokens[p]) for s, p in zip(stems, positions)):
+        if all(stem_matches(s, tokens[p]) for s, p in zip(stems, positions, strict=True)):
             return positions
     return None
 

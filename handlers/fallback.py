@@ -17,7 +17,6 @@ from aiogram_dialog.utils import CB_SEP
 from handlers.questions import menu_markup
 
 
-
 async def not_text(message: Message) -> None:
     """Stickers, voice, photos, files, locations...: only text questions are understood."""
     await message.answer(

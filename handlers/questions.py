@@ -7,7 +7,8 @@ import logging
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n, gettext as _
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, StartMode
 
 from dialogs.navigation import open_placements

@@ -7,6 +7,7 @@ and keeps each chat as the user would see it, so a test can press buttons by the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -48,7 +49,8 @@ class FakeBotAPI:
         self._new.set()
 
     def user_message(self, user: dict, text: str) -> None:
-        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else None
+        command = text.startswith("/")
+        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if command else None
         message = {"message_id": next(self._message_ids), "date": int(time.time()), "text": text,
                    "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
                    "from": user}
@@ -83,10 +85,8 @@ class FakeBotAPI:
             if remaining <= 0:
                 raise AssertionError(f"timed out; calls were: {[m for m, _ in self.calls[-10:]]}")
             self._called.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._called.wait(), remaining)
-            except TimeoutError:
-                pass
 
     async def wait_text(self, fragment: str, timeout: float = 20.0) -> str:
         """The next message sent or edited whose text contains ``fragment``."""

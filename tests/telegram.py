@@ -37,11 +37,11 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
+    PhotoSize,
     Sticker,
     Update,
     User,
     Voice,
-    PhotoSize,
 )
 
 BOT_USER = User(id=123456789, is_bot=True, first_name="Kenes", username="kenes_test_bot")
@@ -69,10 +69,7 @@ class RecordingSession(BaseSession):
 
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
         self.requests.append(method)
-        if self._queued:
-            result = self._queued.popleft()
-        else:
-            result = self._auto_result(method)
+        result = self._queued.popleft() if self._queued else self._auto_result(method)
         self.results.append(result)
         if isinstance(result, TelegramAPIError):
             raise result
@@ -90,10 +87,10 @@ class RecordingSession(BaseSession):
 
     def _auto_result(self, method: TelegramMethod[Any]) -> Any:
         target = (getattr(method, "chat_id", None), getattr(method, "message_id", None))
-        if isinstance(method, (EditMessageText, EditMessageReplyMarkup, DeleteMessage)):
-            if (int(target[0] or 0), int(target[1] or 0)) in self.deleted:  # as Telegram answers
-                text = "message to delete not found" if isinstance(method, DeleteMessage) else "message to edit not found"
-                return TelegramBadRequest(method=method, message=f"Bad Request: {text}")
+        gone = (int(target[0] or 0), int(target[1] or 0)) in self.deleted
+        if gone and isinstance(method, (EditMessageText, EditMessageReplyMarkup, DeleteMessage)):
+            what = "delete" if isinstance(method, DeleteMessage) else "edit"
+            return TelegramBadRequest(method=method, message=f"Bad Request: message to {what} not found")
         if isinstance(method, DeleteMessage):
             self.deleted.add((int(method.chat_id), int(method.message_id)))
             return True
@@ -174,7 +171,7 @@ class ChatClient:
 
     def _apply_new_requests(self) -> list[TelegramMethod[Any]]:
         """Apply the requests made since the last update to this chat; return those for it."""
-        new = list(zip(self.session.requests[self._seen:], self.session.results[self._seen:]))
+        new = list(zip(self.session.requests[self._seen:], self.session.results[self._seen:], strict=True))
         self._seen = len(self.session.requests)
         mine = [(method, result) for method, result in new if self._mine(method)]
         for method, result in mine:

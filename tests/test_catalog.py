@@ -162,7 +162,7 @@ def test_schedules(catalog: Catalog) -> None:
     assert hours("almaty_oblast_foreign_media") == (weekdays, "09:00:00", "18:00:00", ("13:00:00", "14:00:00"))
     assert hours("atyrau_missionary") == (weekdays, "08:30:00", "18:00:00", ("12:30:00", "14:00:00"))
     assert hours("mangystau_missionary") == (weekdays, "09:00:00", "18:30:00", ("12:30:00", "14:00:00"))
-    assert hours("psc_military_service_certificate") == (weekdays + ["sat"], "09:00:00", "20:00:00", ())
+    assert hours("psc_military_service_certificate") == ([*weekdays, "sat"], "09:00:00", "20:00:00", ())
     assert catalog.standard("almaty_city_foreign_periodicals").schedule.weekdays == []
 
 
