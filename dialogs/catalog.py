@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from operator import itemgetter
 from typing import Any
@@ -26,7 +27,7 @@ from dialogs.common import (
 from dialogs.navigation import decide
 from dialogs.states import CatalogSG
 from dialogs.widgets import I18nFormat
-from domain.catalog import Placement
+from domain.catalog import Catalog, Placement
 from domain.matching import normalize
 
 HISTORY = "history"
@@ -53,40 +54,40 @@ def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-async def get_services(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    catalog, locale = catalog_of(dialog_manager), locale_of(dialog_manager)
-    wanted = {p.standard.service for p in _remaining(dialog_manager)}
-    items = [(s.id, f"{s.icon} {s.short.get(locale)}") for s in catalog.services if s.id in wanted]
-    return {ITEMS: items}
+Choice = Callable[[Placement, Catalog, str], tuple[str, str]]
 
 
-async def get_regions(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    catalog, locale = catalog_of(dialog_manager), locale_of(dialog_manager)
-    placements = _remaining(dialog_manager)
-    service = catalog.service(placements[0].standard.service)
-    items = _unique([(p.standard.id, catalog.regions[p.standard.region].name.get(locale)) for p in placements])
-    return {ITEMS: items, "service": escape(service.name.get(locale))}
+def _choices(choice: Choice, sort: bool = False) -> Any:
+    """A getter listing the distinct choices (id, label) among the remaining placements.
+
+    Placements come in catalog order, so services and regions keep it; cities are sorted.
+    """
+
+    async def getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+        catalog, locale = catalog_of(dialog_manager), locale_of(dialog_manager)
+        placements = _remaining(dialog_manager)
+        items = _unique([choice(p, catalog, locale) for p in placements])
+        if sort:
+            items.sort(key=lambda item: normalize(item[1]))  # Kazakh letters next to their Russian kin
+        first = placements[0]
+        return {
+            ITEMS: items,
+            "service": escape(catalog.service(first.standard.service).name.get(locale)),
+            "city": escape(first.office.city.get(locale)),
+        }
+
+    return getter
 
 
-async def get_cities(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    catalog, locale = catalog_of(dialog_manager), locale_of(dialog_manager)
-    placements = _remaining(dialog_manager)
-    items = _unique([(p.office.city_id, p.office.city.get(locale)) for p in placements])
-    service = catalog.service(placements[0].standard.service)
-    items.sort(key=lambda item: normalize(item[1]))  # Kazakh letters next to their Russian kin
-    return {ITEMS: items, "service": escape(service.name.get(locale))}
+def _service_choice(p: Placement, catalog: Catalog, locale: str) -> tuple[str, str]:
+    service = catalog.service(p.standard.service)
+    return service.id, f"{service.icon} {service.short.get(locale)}"
 
 
-async def get_offices(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    catalog, locale = catalog_of(dialog_manager), locale_of(dialog_manager)
-    placements = _remaining(dialog_manager)
-    items = _unique([(p.office.id, p.office.name.get(locale)) for p in placements])
-    service = catalog.service(placements[0].standard.service)
-    return {
-        ITEMS: items,
-        "service": escape(service.name.get(locale)),
-        "city": escape(placements[0].office.city.get(locale)),
-    }
+get_services = _choices(_service_choice)
+get_regions = _choices(lambda p, catalog, locale: (p.standard.id, catalog.regions[p.standard.region].name.get(locale)))
+get_cities = _choices(lambda p, catalog, locale: (p.office.city_id, p.office.city.get(locale)), sort=True)
+get_offices = _choices(lambda p, catalog, locale: (p.office.id, p.office.name.get(locale)))
 
 
 def _select(attribute: str) -> Any:

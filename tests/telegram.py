@@ -213,6 +213,11 @@ class ChatClient:
         message = self._message(text=text, entities=entities)
         return await self._feed(Update(update_id=next(_ids), message=message))
 
+    async def start_in(self, language: str) -> None:
+        """/start, then choose the language by its button ("Қазақша" or "Русский")."""
+        await self.send("/start")
+        await self.click(language)
+
     async def send_content(self, **content: Any) -> list[TelegramMethod[Any]]:
         """The user sends something other than text (``sticker=...``, ``voice=...``, ...)."""
         return await self._feed(Update(update_id=next(_ids), message=self._message(**content)))

@@ -20,8 +20,7 @@ async def test_non_text_gets_a_hint(ru: ChatClient, kk: ChatClient, send: str) -
 
 
 async def test_sticker_inside_a_dialog_gets_the_hint_too(ru: ChatClient) -> None:
-    await ru.send("/start")
-    await ru.click("Русский")
+    await ru.start_in("Русский")
     await ru.send_sticker()
     assert ru.last.text.startswith("Я понимаю только текст.")
 
@@ -37,8 +36,7 @@ async def test_unknown_command(kk: ChatClient) -> None:
 
 
 async def test_forged_button_data(ru: ChatClient) -> None:
-    await ru.send("/start")
-    await ru.click("Русский")
+    await ru.start_in("Русский")
     await ru.click_data("admin:delete_everything")
     assert ru.answers[-1].text == "Эта кнопка больше не действует."
     assert ru.last.text == "Пожалуйста, воспользуйтесь меню."
@@ -47,8 +45,7 @@ async def test_forged_button_data(ru: ChatClient) -> None:
 
 
 async def test_button_of_a_dialog_that_is_gone(ru: ChatClient) -> None:
-    await ru.send("/start")
-    await ru.click("Русский")
+    await ru.start_in("Русский")
     await ru.click("Услуги")
     old, button = ru.button("СМИ")
     await ru.send("/menu")  # a new stack: the old message's dialog is gone
@@ -60,8 +57,7 @@ async def test_button_of_a_dialog_that_is_gone(ru: ChatClient) -> None:
 
 
 async def test_button_after_the_conversation_state_was_lost(app: App, ru: ChatClient, redis_prefix: str) -> None:
-    await ru.send("/start")
-    await ru.click("Русский")
+    await ru.start_in("Русский")
     await ru.click("Услуги")
     if isinstance(app.storage, RedisStorage):
         keys = [key async for key in app.storage.redis.scan_iter(f"{redis_prefix}:*")]
@@ -77,8 +73,7 @@ async def test_button_after_the_conversation_state_was_lost(app: App, ru: ChatCl
 async def test_an_error_is_apologised_for_and_the_bot_goes_on(
     app: App, ru: ChatClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await ru.send("/start")
-    await ru.click("Русский")
+    await ru.start_in("Русский")
     real = app.services.renderer.render
 
     def broken(template: str, locale: str, **context: object) -> str:

@@ -6,8 +6,7 @@ from tests.telegram import ChatClient
 
 
 async def start_checklist(client: ChatClient, language: str, check: str, service: str) -> None:
-    await client.send("/start")
-    await client.click(language)
+    await client.start_in(language)
     await client.click(check)
     await client.click(service)
 
@@ -88,8 +87,7 @@ async def test_no_questions_when_nothing_depends_on_them(ru: ChatClient) -> None
 
 
 async def test_checklist_from_a_psc_card_knows_the_centre(ru: ChatClient) -> None:
-    await ru.send("/start")
-    await ru.click("Русский")
+    await ru.start_in("Русский")
     await ru.click("Услуги")
     await ru.click("льготников")
     await ru.click("Актау")

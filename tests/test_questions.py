@@ -5,13 +5,8 @@ from __future__ import annotations
 from tests.telegram import ChatClient
 
 
-async def ready(client: ChatClient, language: str) -> None:
-    await client.send("/start")
-    await client.click(language)
-
-
 async def test_documents_for_a_missionary_asks_the_region(ru: ChatClient) -> None:
-    await ready(ru, "Русский")
+    await ru.start_in("Русский")
     await ru.send("какие документы нужны миссионеру")
     assert "Где вы будете обращаться?" in ru.last.text
     assert ru.last.button_texts[:3] == [
@@ -28,7 +23,7 @@ async def test_documents_for_a_missionary_asks_the_region(ru: ChatClient) -> Non
 
 
 async def test_days_for_a_certificate_answered_at_once(ru: ChatClient) -> None:
-    await ready(ru, "Русский")
+    await ru.start_in("Русский")
     await ru.send("сколько дней делают справку")
     answer = ru.last.text
     assert "🎖 <b>Справка о воинской службе</b>" in answer and "🏅 <b>Справка для льготников</b>" in answer
@@ -38,7 +33,7 @@ async def test_days_for_a_certificate_answered_at_once(ru: ChatClient) -> None:
 
 
 async def test_aktau_hours_lists_both_offices_kk(kk: ChatClient) -> None:
-    await ready(kk, "Қазақша")
+    await kk.start_in("Қазақша")
     await kk.send("Ақтау жұмыс уақыты")
     answer = kk.last.text
     assert "📍 Маңғыстау облыстық ішкі саясат басқармасы" in answer
@@ -48,7 +43,7 @@ async def test_aktau_hours_lists_both_offices_kk(kk: ChatClient) -> None:
 
 
 async def test_military_certificate_asks_the_city_kk(kk: ChatClient) -> None:
-    await ready(kk, "Қазақша")
+    await kk.start_in("Қазақша")
     await kk.send("әскери қызмет туралы анықтама")
     assert "Әскери қызметтен өткенін растау туралы анықтама" in kk.last.text
     assert "Қалаңызды таңдаңыз:" in kk.last.text
@@ -58,7 +53,7 @@ async def test_military_certificate_asks_the_city_kk(kk: ChatClient) -> None:
 
 
 async def test_psc_address_in_karaganda(ru: ChatClient) -> None:
-    await ready(ru, "Русский")
+    await ru.start_in("Русский")
     await ru.send("адрес ЦОНа в Караганде")
     assert "Караганда: выберите, куда обратиться:" in ru.last.text
     await ru.click("№ 3")
@@ -69,14 +64,14 @@ async def test_psc_address_in_karaganda(ru: ChatClient) -> None:
 
 
 async def test_no_office_in_the_named_city(ru: ChatClient) -> None:
-    await ready(ru, "Русский")
+    await ru.start_in("Русский")
     await ru.send("где регистрируют миссионеров в алмате")
     assert "Для места «Алматы» у меня нет учреждения по этой услуге. Вот где её оказывают:" in ru.chat[-2].text
     assert "Где вы будете обращаться?" in ru.last.text
 
 
 async def test_a_question_without_a_service_asks_for_it(kk: ChatClient) -> None:
-    await ready(kk, "Қазақша")
+    await kk.start_in("Қазақша")
     await kk.send("шағымды қайда беремін")
     assert kk.last.text == "Сізге қандай қызмет керек?"
     await kk.click("Миссионерлерді тіркеу")
@@ -95,7 +90,7 @@ async def test_not_understood_offers_the_menu(ru: ChatClient, kk: ChatClient) ->
 
 
 async def test_a_question_in_the_middle_of_a_checklist_keeps_it(ru: ChatClient) -> None:
-    await ready(ru, "Русский")
+    await ru.start_in("Русский")
     await ru.click("Проверить мои документы")
     await ru.click("миссионеров")
     await ru.click("Мангистауская")

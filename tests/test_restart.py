@@ -10,8 +10,7 @@ from tests.conftest import App
 async def test_checklist_survives_a_restart(make_app: Callable[[], App]) -> None:
     before = make_app()
     user = before.client(language_code="ru", user_id=4242)
-    await user.send("/start")
-    await user.click("Русский")
+    await user.start_in("Русский")
     await user.click("Проверить мои документы")
     await user.click("СМИ")
     await user.click("Алматинская область")
@@ -31,8 +30,7 @@ async def test_checklist_survives_a_restart(make_app: Callable[[], App]) -> None
 async def test_language_survives_a_restart(make_app: Callable[[], App]) -> None:
     before = make_app()
     user = before.client(language_code="ru", user_id=4343)
-    await user.send("/start")
-    await user.click("Қазақша")
+    await user.start_in("Қазақша")
     after = make_app().client(language_code="ru", user_id=4343)
     after.chat = user.chat
     await after.send("сколько стоит справка")

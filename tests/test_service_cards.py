@@ -5,13 +5,8 @@ from __future__ import annotations
 from tests.telegram import ChatClient
 
 
-async def open_menu(client: ChatClient, language: str) -> None:
-    await client.send("/start")
-    await client.click(language)
-
-
 async def test_foreign_media_card_in_mangystau_ru(ru: ChatClient) -> None:
-    await open_menu(ru, "Русский")
+    await ru.start_in("Русский")
     await ru.click("Услуги")
     assert ru.last.text == "Какая услуга вам нужна?"
     assert ru.last.button_texts[:4] == [
@@ -64,7 +59,7 @@ async def test_foreign_media_card_in_mangystau_ru(ru: ChatClient) -> None:
 
 
 async def test_psc_certificate_city_then_centre_kk(kk: ChatClient) -> None:
-    await open_menu(kk, "Қазақша")
+    await kk.start_in("Қазақша")
     await kk.click("Қызметтер")
     await kk.click("Әскери қызмет туралы анықтама")
     assert "Қалаңызды таңдаңыз:" in kk.last.text
@@ -91,7 +86,7 @@ async def test_psc_certificate_city_then_centre_kk(kk: ChatClient) -> None:
 
 
 async def test_second_page_of_cities_and_back_navigation(ru: ChatClient) -> None:
-    await open_menu(ru, "Русский")
+    await ru.start_in("Русский")
     await ru.click("Услуги")
     await ru.click("льготников")
     assert "Шымкент" not in ru.last.button_texts
@@ -112,7 +107,7 @@ async def test_second_page_of_cities_and_back_navigation(ru: ChatClient) -> None
 
 
 async def test_e_service_card_ru(ru: ChatClient) -> None:
-    await open_menu(ru, "Русский")
+    await ru.start_in("Русский")
     await ru.click("Услуги")
     await ru.click("СМИ")
     await ru.click("город Алматы")

@@ -36,8 +36,7 @@ async def test_first_start_offers_languages_preselected_from_telegram(app: App, 
 
 
 async def test_saved_language_wins_over_telegram_language(app: App, ru: ChatClient) -> None:
-    await ru.send("/start")
-    await ru.click("Қазақша")
+    await ru.start_in("Қазақша")
     await ru.send("/start")
     assert KK_MENU in ru.last.text
     await ru.send("/language")
@@ -62,8 +61,7 @@ async def test_double_click_on_a_language(ru: ChatClient) -> None:
 
 
 async def test_language_from_the_menu(ru: ChatClient) -> None:
-    await ru.send("/start")
-    await ru.click("Русский")
+    await ru.start_in("Русский")
     await ru.click("Язык")
     await ru.click("Қазақша")
     assert KK_MENU in ru.last.text
