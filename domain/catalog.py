@@ -1,7 +1,7 @@
 """The service catalog: typed models of the standards' facts and their loader.
 
-The data lives in ``catalog/*.toml`` (one file per legal standard, plus shared files for the
-services, regions, cities, Public Service Centres and indicator names). Every text is
+The data lives in ``catalog/standards/*.toml`` (one file per legal standard) and shared files
+in ``catalog/`` (services, regions, cities, Public Service Centres, indicator names). Every text is
 bilingual (:class:`Text`). :func:`load_catalog` validates everything at start and raises
 :class:`CatalogError` naming the file and the field when something is wrong.
 """
@@ -28,7 +28,6 @@ from pydantic import (
 )
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog"
-SHARED_FILES = ("services.toml", "indicators.toml", "psc_centres.toml", "lexicon.toml")
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -379,7 +378,11 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _name(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}"
+    """The path as people know it: from the catalog folder ("catalog/standards/x.toml")."""
+    for parent in path.parents:
+        if (parent / "services.toml").is_file():
+            return f"catalog/{path.relative_to(parent).as_posix()}"
+    return path.name
 
 
 def _validate(model: type[_Model], path: Path) -> Any:
@@ -422,9 +425,7 @@ def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
 
     standards: list[Standard] = []
     offices: dict[str, list[Office]] = {}
-    for path in sorted(directory.glob("*.toml")):
-        if path.name in SHARED_FILES:
-            continue
+    for path in sorted((directory / "standards").glob("*.toml")):
         standard = _validate(Standard, path)
         check(path, standard.id == path.stem, "id", f"must equal the file name {path.stem!r}")
         check(path, standard.service in services, "service", f"unknown service {standard.service!r}")

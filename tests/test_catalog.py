@@ -181,19 +181,19 @@ def test_quality_tables(catalog: Catalog) -> None:
 def test_broken_file_is_named_with_its_field(tmp_path: Path) -> None:
     broken = tmp_path / "catalog"
     shutil.copytree(CATALOG_DIR, broken)
-    path = broken / "mangystau_missionary.toml"
+    path = broken / "standards" / "mangystau_missionary.toml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('ru = "В течение 7 дней с момента сдачи необходимых документов"\n', ""),
                     encoding="utf-8")
     with pytest.raises(CatalogError) as error:
         load_catalog(broken)
-    assert str(error.value).startswith("catalog/mangystau_missionary.toml: deadline.wording.ru:")
+    assert str(error.value).startswith("catalog/standards/mangystau_missionary.toml: deadline.wording.ru:")
 
 
 def test_unknown_reference_is_named(tmp_path: Path) -> None:
     broken = tmp_path / "catalog"
     shutil.copytree(CATALOG_DIR, broken)
-    path = broken / "atyrau_missionary.toml"
+    path = broken / "standards" / "atyrau_missionary.toml"
     path.write_text(path.read_text(encoding="utf-8").replace('when = { citizenship = ["foreigner"] }',
                                                              'when = { citizenship = ["alien"] }'),
                     encoding="utf-8")
