@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -17,19 +18,26 @@ from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from aiogram_dialog import setup_dialogs
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.i18n import N_, LanguageMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
+from bot.notifier import AttachmentDownloader, DeadlineWatch, OutboxNotices, OutboxWorker
 from bot.rendering import Renderer
-from dialogs import card, catalog, checklist, language, menu
+from dialogs import application, card, cases, catalog, checklist, language, menu
 from domain.catalog import Catalog, load_catalog
+from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.matching import Matcher
-from handlers import commands, errors, fallback, questions
+from handlers import clerks, commands, errors, fallback, questions, survey
+from registry.api import RegistryContext, create_app
+from registry.cases import CaseService, Clock
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import SQLAlchemyStorage
 from storage.migrate import upgrade
+from storage.models import utcnow
+from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
 
@@ -80,12 +88,21 @@ class Services:
     i18n: I18n
     renderer: Renderer
     matcher: Matcher
+    calendar: WorkingCalendar
+    notices: OutboxNotices
+    clock: Clock = utcnow
+
+    def case_service(self, repositories: Repositories) -> CaseService:
+        return CaseService(repositories, self.catalog, self.calendar, self.notices, self.clock)
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
     catalog_ = load_catalog()
     i18n = create_i18n(settings.default_locale)
-    return Services(catalog=catalog_, i18n=i18n, renderer=Renderer(i18n), matcher=Matcher(catalog_))
+    renderer = Renderer(i18n)
+    notices = OutboxNotices(renderer, catalog_, settings.default_locale, settings.clerk_chat_id)
+    return Services(catalog=catalog_, i18n=i18n, renderer=renderer, matcher=Matcher(catalog_),
+                    calendar=WorkingCalendar(CalendarOverrides.load()), notices=notices, clock=clock)
 
 
 def build_dispatcher(
@@ -103,13 +120,15 @@ def build_dispatcher(
         catalog=services.catalog,
         renderer=services.renderer,
         matcher=services.matcher,
+        notices=services.notices,
+        calendar=services.calendar,
     )
     in_flight = InFlightUpdates()
     dp.update.outer_middleware(in_flight)
     dp.shutdown.register(in_flight.drain)
     # The Dispatcher registered closing the FSM storage first; updates must finish before it.
     dp.shutdown.handlers.insert(0, dp.shutdown.handlers.pop())
-    dp.update.outer_middleware(DatabaseMiddleware(sessions))
+    dp.update.outer_middleware(DatabaseMiddleware(sessions, services.case_service))
     dp.update.outer_middleware(UserMiddleware())
     LanguageMiddleware(services.i18n).setup(dp)
     # Messages are routed before the dialogs, which would otherwise take every message
@@ -117,6 +136,8 @@ def build_dispatcher(
     dp.include_routers(
         errors.create_router(),
         commands.create_router(),
+        clerks.create_router(),
+        survey.create_router(),
         questions.create_router(),
         fallback.create_messages_router(),
         language.create_dialog(),
@@ -124,6 +145,8 @@ def build_dispatcher(
         catalog.create_dialog(),
         card.create_dialog(),
         checklist.create_dialog(),
+        application.create_dialog(),
+        cases.create_dialog(),
         fallback.create_buttons_router(),
     )
     setup_dialogs(dp, events_isolation=events_isolation)
@@ -147,18 +170,46 @@ async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SessionFact
     return engine, create_session_factory(engine)
 
 
+async def start_registry_api(settings: Settings, sessions: SessionFactory, services: Services) -> web.AppRunner | None:
+    """Serve the registry API on ``REGISTRY_HOST:REGISTRY_PORT``; off without ``REGISTRY_TOKEN``."""
+    if settings.registry_token is None:
+        logger.info("registry API is off (REGISTRY_TOKEN is not set)")
+        return None
+    context = RegistryContext(sessions=sessions, catalog=services.catalog, calendar=services.calendar,
+                              notices=services.notices, file_store=settings.file_store_dir, clock=services.clock)
+    runner = web.AppRunner(create_app(context, settings.registry_token.get_secret_value()), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.registry_host, settings.registry_port).start()
+    logger.info("registry API on http://%s:%s", settings.registry_host, settings.registry_port)
+    return runner
+
+
 async def run(settings: Settings) -> None:
-    """Start everything and poll until stopped."""
+    """Start the bot, the registry API and the notifier together; stop them together."""
     engine, sessions = await prepare_database(settings)
     services = build_services(settings)
     storage, isolation = build_fsm(settings, sessions)
     bot = build_bot(settings)
     dp = build_dispatcher(settings, sessions, services, storage, isolation)
+    worker = OutboxWorker(bot, sessions)
+    services.notices.wake = worker.wake
+    downloader = AttachmentDownloader(bot, sessions, settings.file_store_dir)
+    watch = DeadlineWatch(sessions, services.catalog, services.calendar, services.notices, services.renderer,
+                          clerk_chat_id=settings.clerk_chat_id, locale=settings.default_locale,
+                          at=settings.digest_time)
+    stop = asyncio.Event()
+    api = await start_registry_api(settings, sessions, services)
+    background = [asyncio.create_task(job.run(stop), name=type(job).__name__)
+                  for job in (worker, downloader, watch)]
     try:
         await set_commands(bot, services.i18n, settings.default_locale)
         logger.info("Kenes is starting (database: %s)", engine.url.get_backend_name())
-        await dp.start_polling(bot, handle_signals=True)
+        await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
     finally:
+        stop.set()
+        await asyncio.gather(*background, return_exceptions=True)
+        if api is not None:
+            await api.cleanup()
         await bot.session.close()
         await storage.close()
         await isolation.close()

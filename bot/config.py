@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -34,6 +35,29 @@ class Settings(BaseSettings):
     bot_api_url: str | None = Field(default=None)
     default_locale: Locale = Field(default="kk")
     log_level: str = Field(default="INFO")
+    registry_token: SecretStr | None = Field(default=None)
+    registry_host: str = Field(default="127.0.0.1")
+    registry_port: int = Field(default=8080, ge=1, le=65535)
+    clerk_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset())
+    clerk_chat_id: int | None = Field(default=None)
+    file_store_dir: Path = Field(default=DATA_DIR / "files")
+    digest_time: time = Field(default=time(9, 0))
+    max_upload_mb: int = Field(default=10, ge=1, le=20)
+
+    @field_validator("clerk_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("must be Telegram user ids separated by commas")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("registry_token")
+    @classmethod
+    def _empty_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value and value.get_secret_value() else None
 
     @field_validator("bot_token")
     @classmethod

@@ -12,6 +12,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
+from registry.cases import CaseService
 from storage.database import SessionFactory
 from storage.models import utcnow
 from storage.repositories import Repositories
@@ -53,15 +54,18 @@ class InFlightUpdates(BaseMiddleware):
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """Opens one session per update; handlers get ``session`` and ``repositories``."""
+    """Opens one session per update; handlers get ``session``, ``repositories`` and ``cases``."""
 
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, cases: Callable[[Repositories], CaseService]) -> None:
         self.sessions = sessions
+        self.cases = cases
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.sessions() as session:
+            repositories = Repositories(session)
             data["session"] = session
-            data["repositories"] = Repositories(session)
+            data["repositories"] = repositories
+            data["cases"] = self.cases(repositories)
             return await handler(event, data)
 
 

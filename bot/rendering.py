@@ -11,6 +11,7 @@ from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain.catalog import WEEKDAYS, Text
+from domain.deadlines import ALMATY
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -58,7 +59,8 @@ class Renderer:
         self.env.filters.update(
             time=localised(lambda v, loc: format_time(v, "short", locale=loc)),
             date=localised(lambda v, loc: format_date(v, "long", locale=loc)),
-            datetime=localised(lambda v, loc: format_datetime(v, "short", locale=loc)),
+            shortdate=localised(lambda v, loc: format_date(v, "short", locale=loc)),
+            datetime=localised(lambda v, loc: format_datetime(v, "short", tzinfo=ALMATY, locale=loc)),
             number=localised(lambda v, loc: format_decimal(v, locale=loc)),
             percent=localised(
                 lambda v, loc: format_percent(v / 100, locale=loc, decimal_quantization=False)

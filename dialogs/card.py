@@ -15,6 +15,7 @@ from dialogs.common import (
     FACT,
     GROUPS,
     KEYS,
+    PURPOSE_APPLY,
     PURPOSE_CARD,
     PURPOSE_CHECKLIST,
     card_context,
@@ -93,6 +94,10 @@ async def open_checklist(callback: CallbackQuery, button: Button, manager: Dialo
     await open_placements(manager, manager.dialog_data[KEYS], purpose=PURPOSE_CHECKLIST)
 
 
+async def open_application(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await open_placements(manager, manager.dialog_data[KEYS], purpose=PURPOSE_APPLY)
+
+
 async def go_back(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     await leave(manager)
 
@@ -122,7 +127,8 @@ def _page_buttons() -> Group:
 
 def _footer() -> list[Any]:
     return [
-        Button(I18nFormat("✅ Check my documents"), id="checklist", on_click=open_checklist),
+        Row(Button(I18nFormat("✅ Check my documents"), id="checklist", on_click=open_checklist),
+            Button(I18nFormat("📝 Apply online"), id="apply", on_click=open_application)),
         Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=go_back), menu_button()),
     ]
 

@@ -13,6 +13,7 @@ from aiogram_dialog.widgets.kbd import Button, Column, Row, ScrollingGroup, Sele
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import (
+    ANSWERS,
     FACT,
     KEYS,
     MEMBERS,
@@ -39,7 +40,7 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
     keys = data.get(KEYS) or [list(p.key) for p in catalog_of(manager).placements]
     manager.dialog_data.update({
         KEYS: keys, FACT: data.get(FACT), PURPOSE: data.get(PURPOSE, PURPOSE_CARD),
-        MEMBERS: data.get(MEMBERS) or {}, HISTORY: [],
+        MEMBERS: data.get(MEMBERS) or {}, ANSWERS: data.get(ANSWERS) or {}, HISTORY: [],
     })
 
 
@@ -107,7 +108,7 @@ def _select(attribute: str) -> Any:
         if not chosen:  # a button from an older list: show the current one again
             return
         data = manager.dialog_data
-        target = decide(manager, chosen, data[FACT], data[PURPOSE], data[MEMBERS])
+        target = decide(manager, chosen, data[FACT], data[PURPOSE], data[MEMBERS], data[ANSWERS])
         if target.state.group is CatalogSG:
             data[HISTORY].append([manager.current_context().state.state, data[KEYS]])
             data[KEYS] = target.data[KEYS]

@@ -16,6 +16,7 @@ from aiogram_dialog.widgets.kbd import Button, Column, Multiselect, Row, Select,
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import (
+    PURPOSE_APPLY,
     PURPOSE_CARD,
     catalog_of,
     leave,
@@ -156,6 +157,15 @@ async def restart(callback: CallbackQuery, button: Button, manager: DialogManage
         await manager.switch_to(ChecklistSG.question)
 
 
+async def open_application(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    _in_new_message(manager)
+    standard_id = manager.dialog_data[STANDARD]
+    office = manager.dialog_data.get(OFFICE)
+    catalog = catalog_of(manager)
+    keys = [[standard_id, office]] if office else [[standard_id, o.id] for o in catalog.offices_of(standard_id)]
+    await open_placements(manager, keys, purpose=PURPOSE_APPLY, answers=dict(manager.dialog_data[ANSWERS]))
+
+
 async def open_card(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     _in_new_message(manager)
     standard_id = manager.dialog_data[STANDARD]
@@ -196,6 +206,7 @@ def create_dialog() -> Dialog:
         ),
         Window(
             Format("{summary}"),
+            Button(I18nFormat("📝 Apply online"), id="apply", on_click=open_application),
             Button(I18nFormat("📄 Service card"), id="card", on_click=open_card),
             Button(I18nFormat("🔁 Check again"), id="again", on_click=restart),
             menu_button(ShowMode.SEND),

@@ -22,6 +22,8 @@ FACT = "fact"
 PURPOSE = "purpose"
 PURPOSE_CARD = "card"
 PURPOSE_CHECKLIST = "checklist"
+PURPOSE_APPLY = "apply"
+ANSWERS = "answers"
 
 
 def catalog_of(manager: DialogManager) -> Catalog:

@@ -8,8 +8,8 @@ from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.kbd import Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from dialogs.common import PURPOSE, PURPOSE_CHECKLIST, locale_of, renderer_of
-from dialogs.states import CatalogSG, LanguageSG, MenuSG
+from dialogs.common import PURPOSE, PURPOSE_APPLY, PURPOSE_CHECKLIST, locale_of, renderer_of
+from dialogs.states import CasesSG, CatalogSG, LanguageSG, MenuSG
 from dialogs.widgets import I18nFormat
 
 
@@ -27,6 +27,9 @@ def create_dialog() -> Dialog:
             Start(I18nFormat("🗂 Services"), id="services", state=CatalogSG.service),
             Start(I18nFormat("✅ Check my documents"), id="checklist", state=CatalogSG.service,
                   data={PURPOSE: PURPOSE_CHECKLIST}),
+            Start(I18nFormat("📝 Apply online"), id="apply", state=CatalogSG.service,
+                  data={PURPOSE: PURPOSE_APPLY}),
+            Start(I18nFormat("📂 My cases"), id="my_cases", state=CasesSG.list),
             SwitchTo(I18nFormat("💬 Ask a question"), id="ask", state=MenuSG.ask),
             Start(I18nFormat("🌐 Language: Қазақша / Русский"), id="language", state=LanguageSG.choose),
             state=MenuSG.main,

@@ -17,11 +17,13 @@ from aiogram.fsm.state import State
 from aiogram_dialog import DialogManager, StartMode
 
 from dialogs.common import (
+    ANSWERS,
     FACT,
     GROUPS,
     KEYS,
     MEMBERS,
     PURPOSE,
+    PURPOSE_APPLY,
     PURPOSE_CARD,
     PURPOSE_CHECKLIST,
     card_context,
@@ -29,7 +31,7 @@ from dialogs.common import (
     placements_of,
     renderer_of,
 )
-from dialogs.states import CardSG, CatalogSG, ChecklistSG
+from dialogs.states import ApplicationSG, CardSG, CatalogSG, ChecklistSG
 from domain.catalog import Placement
 from domain.facts import SHORT_FACTS, group_by, signature
 
@@ -87,6 +89,7 @@ def decide(
     fact: str | None,
     purpose: str,
     members: dict[str, Keys] | None = None,
+    answers: dict[str, str] | None = None,
 ) -> Target:
     """Where a user with these remaining placements should go next.
 
@@ -109,7 +112,11 @@ def decide(
         keys = [list(p.key) for p in placements]
     step = next_step(placements, purpose)
     if step is not None:
-        return Target(step, {KEYS: keys, FACT: fact, PURPOSE: purpose, MEMBERS: members})
+        return Target(step, {KEYS: keys, FACT: fact, PURPOSE: purpose, MEMBERS: members, ANSWERS: answers})
+    if purpose == PURPOSE_APPLY:
+        first = placements[0]
+        return Target(ApplicationSG.question,
+                      {"standard": first.standard.id, "office": first.office.id, ANSWERS: answers or {}})
     if purpose == PURPOSE_CHECKLIST:
         offices = {p.office.id for p in placements}
         office = placements[0].office.id if len(offices) == 1 else None
@@ -123,7 +130,8 @@ async def open_placements(
     fact: str | None = None,
     purpose: str = PURPOSE_CARD,
     mode: StartMode = StartMode.NORMAL,
+    answers: dict[str, str] | None = None,
 ) -> None:
     """Start whichever dialog comes next for these placements."""
-    target = decide(manager, keys, fact, purpose)
+    target = decide(manager, keys, fact, purpose, answers=answers)
     await manager.start(target.state, data=target.data, mode=mode)

@@ -34,3 +34,31 @@ class ChecklistSG(StatesGroup):
     question = State()
     documents = State()
     result = State()
+
+
+class ApplicationSG(StatesGroup):
+    question = State()
+    org = State()
+    name = State()
+    ident = State()
+    phone = State()
+    field = State()
+    publication = State()
+    more = State()
+    upload = State()
+    review = State()
+    receipt = State()
+
+
+class CasesSG(StatesGroup):
+    list = State()
+    detail = State()
+
+
+# Windows that take typed text or files: messages there go to the dialog, not to the
+# free-text questions or the non-text hint.
+INPUT_STATES = frozenset({
+    ApplicationSG.question, ApplicationSG.org, ApplicationSG.name, ApplicationSG.ident, ApplicationSG.phone,
+    ApplicationSG.field, ApplicationSG.publication, ApplicationSG.more, ApplicationSG.upload,
+    ApplicationSG.review,
+})

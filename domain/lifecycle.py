@@ -56,7 +56,16 @@ KEEP_UNCOLLECTED = relativedelta(months=1)
 
 
 class IllegalTransition(ValueError):
-    """A move the lifecycle does not allow, or one missing what it needs (a reason, a ground)."""
+    """A move the lifecycle does not allow, or one missing what it needs (a reason, a ground).
+
+    ``code`` says which rule was broken (for a translated explanation), ``details`` its values;
+    the message is English, for logs and the API.
+    """
+
+    def __init__(self, code: str, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details
 
 
 @dataclass(frozen=True)
@@ -119,29 +128,34 @@ def plan(
     """Check a move and return what it changes; raise :class:`IllegalTransition` if it cannot be."""
     sources, target = TRANSITIONS[action]
     if state.status not in sources:
-        raise IllegalTransition(f"cannot {action.value} a case that is {state.status.value}")
+        raise IllegalTransition("status", f"cannot {action.value} a case that is {state.status.value}",
+                                action=action.value, status=state.status.value)
     if not possible(action, standard):
         what = "grounds for refusal" if action is Action.REFUSE else "extensions"
-        raise IllegalTransition(f"the standard {standard.id} lists no {what}")
+        raise IllegalTransition("not_in_standard", f"the standard {standard.id} lists no {what}",
+                                action=action.value)
     comment = (comment or "").strip() or None
     new_due: date | None = None
     if action is Action.RETURN and comment is None:
-        raise IllegalTransition("returning a case needs the written reasons")
+        raise IllegalTransition("needs_reasons", "returning a case needs the written reasons")
     if action is Action.REFUSE and (ground is None or not 0 <= ground < len(standard.refusal_grounds)):
         raise IllegalTransition(
-            f"refusing needs one of the standard's {len(standard.refusal_grounds)} grounds"
+            "needs_ground", f"refusing needs one of the standard's {len(standard.refusal_grounds)} grounds",
+            count=len(standard.refusal_grounds),
         )
     if action is Action.EXTEND:
         months = [e.months for e in standard.deadline.extensions]
         if extension_months not in months:
-            raise IllegalTransition(f"an extension is one of {months} months")
+            raise IllegalTransition("extension_months", f"an extension is one of {months} months",
+                                    months=months)
         if comment is None:
-            raise IllegalTransition("extending a case needs the reason")
+            raise IllegalTransition("needs_reason", "extending a case needs the reason")
         new_due = extended_due_date(calendar, state.submitted_at, extension_months)
         if new_due <= state.due_date:
-            raise IllegalTransition(f"the case is already due on {state.due_date.isoformat()}")
+            raise IllegalTransition("already_due", f"the case is already due on {state.due_date.isoformat()}",
+                                    due_date=state.due_date)
     if action is Action.ARCHIVE and (state.ready_at is None or local_date(now) < archive_after(state.ready_at)):
-        raise IllegalTransition("a result is kept for a month before it is archived")
+        raise IllegalTransition("kept_for_a_month", "a result is kept for a month before it is archived")
     return Change(
         action=action,
         from_status=state.status,

@@ -1,25 +1,52 @@
-"""Commands that work in any state: /start, /menu, /services, /language, /help."""
+"""Commands that work in any state: /start (with case deep links), /menu, /services, /status,
+/language, /help."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from bot.rendering import Renderer
-from dialogs.states import CatalogSG, LanguageSG, MenuSG
+from dialogs.states import CasesSG, CatalogSG, LanguageSG, MenuSG
+from registry.cases import parse_number
 from storage.models import User
+from storage.repositories import Repositories
 
 MENU_CALLBACK = "menu"
 
 
-async def start(message: Message, dialog_manager: DialogManager, user: User) -> None:
-    """First contact: choose the language; afterwards: the main menu."""
+async def start(message: Message, dialog_manager: DialogManager, user: User, command: CommandObject,
+                repositories: Repositories, i18n: I18n) -> None:
+    """First contact: choose the language; afterwards: the main menu. ``case_NUMBER`` opens a case."""
+    if command.args and command.args.startswith("case_"):
+        if user.language is None:  # keep the language Telegram suggests; /language changes it
+            await repositories.users.set_language(user, i18n.current_locale)
+            await repositories.commit()
+        await show_case(message, dialog_manager, command.args.removeprefix("case_"))
+        return
     state = LanguageSG.choose if user.language is None else MenuSG.main
     await dialog_manager.start(state, mode=StartMode.RESET_STACK)
+
+
+async def status(message: Message, dialog_manager: DialogManager, command: CommandObject) -> None:
+    """/status NUMBER: one case; /status alone: all of the user's cases."""
+    if not command.args:
+        await dialog_manager.start(CasesSG.list, mode=StartMode.RESET_STACK)
+        return
+    await show_case(message, dialog_manager, command.args)
+
+
+async def show_case(message: Message, dialog_manager: DialogManager, text: str) -> None:
+    number = parse_number(text)
+    if number is None:
+        await message.answer(_("Please send the number as it is on your receipt, for example: /status 26-000042"))
+        return
+    await dialog_manager.start(CasesSG.detail, data={"number": number}, mode=StartMode.RESET_STACK)
 
 
 async def menu(message: Message, dialog_manager: DialogManager) -> None:
@@ -48,6 +75,7 @@ def create_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.message.register(start, CommandStart())
+    router.message.register(status, Command("status"))
     router.message.register(menu, Command("menu"))
     router.message.register(services, Command("services"))
     router.message.register(language, Command("language"))

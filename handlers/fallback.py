@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog.utils import CB_SEP
 
+from handlers.filters import NotTypingIntoDialog
 from handlers.questions import menu_markup
 
 
@@ -34,7 +35,7 @@ async def unknown_button(callback: CallbackQuery) -> None:
 
 def create_messages_router() -> Router:
     router = Router(name=f"{__name__}.messages")
-    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.filter(F.chat.type == ChatType.PRIVATE, NotTypingIntoDialog())
     router.message.register(not_text)
     router.callback_query.register(unknown_button, ~F.data.contains(CB_SEP))
     return router

@@ -15,6 +15,7 @@ from dialogs.navigation import open_placements
 from domain.catalog import Catalog
 from domain.matching import Matcher, candidates
 from handlers.commands import MENU_CALLBACK
+from handlers.filters import NotTypingIntoDialog
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ async def question(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.filter(F.chat.type == ChatType.PRIVATE, NotTypingIntoDialog())
     router.message.register(unknown_command, F.text.startswith("/"))
     router.message.register(question, F.text)
     return router

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -37,7 +50,18 @@ TelegramId = Annotated[int, mapped_column(BigInteger)]
 Timestamp = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow)]
 
 
+# Named constraints, as the migrations name them (SQLite batch migrations need names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
 
 
@@ -50,6 +74,8 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(8), default=None)
     first_seen: Mapped[Timestamp]
     last_seen: Mapped[Timestamp]
+    # Set when Telegram says the user blocked the bot (403); cleared when they write again.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     def __repr__(self) -> str:
         return f"User(id={self.id}, language={self.language!r})"
@@ -64,3 +90,123 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(255), default=None)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[Timestamp] = mapped_column(onupdate=utcnow)
+
+
+class Case(Base):
+    """An application handed to the registry: the applicant, the service, its lifecycle."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    user_id: Mapped[TelegramId] = mapped_column(ForeignKey("users.id"), index=True)
+    service_id: Mapped[str] = mapped_column(String(64), index=True)
+    standard_id: Mapped[str] = mapped_column(String(64))
+    office_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    applicant: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_at: Mapped[Timestamp] = mapped_column(onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+class CaseEvent(Base):
+    """One change of a case: who, when, from which status to which, and why."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[Timestamp]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    to_status: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    ground: Mapped[int | None] = mapped_column(Integer, default=None)
+    due_date: Mapped[date | None] = mapped_column(Date, default=None)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class Attachment(Base):
+    """A scan sent with an application: Telegram's file id and metadata, then the stored copy."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[str] = mapped_column(String(64))
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    mime_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    file_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    file_size: Mapped[int | None] = mapped_column(Integer, default=None)
+    stored_path: Mapped[str | None] = mapped_column(String(512), default=None)
+    stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    download_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+
+    case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class OutboxMessage(Base):
+    """A message to send, written in the same transaction as the change it announces."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[TelegramId]
+    user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), default=None)
+    text: Mapped[str] = mapped_column(Text)
+    reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[Timestamp]
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[Timestamp]
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+
+    __table_args__ = (Index("ix_outbox_status_available_at", "status", "available_at"),)
+
+
+class SurveyAnswer(Base):
+    """An answer to one of the two satisfaction questions asked when a case is issued."""
+
+    __tablename__ = "survey_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    question: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[str] = mapped_column(String(16))
+    at: Mapped[Timestamp]
+
+    __table_args__ = (UniqueConstraint("case_id", "question", name="uq_survey_answers_case_question"),)
+
+
+class JobRun(Base):
+    """The last day a daily job ran, so a restart or a second process does not repeat it."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_run: Mapped[date] = mapped_column(Date)

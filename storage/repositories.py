@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import User, utcnow
+from storage.models import Attachment, Case, JobRun, OutboxMessage, SurveyAnswer, User, utcnow
+
+OPEN_STATUSES = ("submitted", "in_work")
 
 
 class UserRepository:
@@ -17,7 +23,7 @@ class UserRepository:
         return await self.session.get(User, user_id)
 
     async def touch(self, user_id: int) -> User:
-        """The user, created on first contact; ``last_seen`` is updated."""
+        """The user, created on first contact; ``last_seen`` updated, a block lifted."""
         user = await self.get(user_id)
         now = utcnow()
         if user is None:
@@ -25,10 +31,149 @@ class UserRepository:
             self.session.add(user)
         else:
             user.last_seen = now
+            user.blocked_at = None
         return user
 
     async def set_language(self, user: User, language: str) -> None:
         user.language = language
+
+    async def mark_blocked(self, user_id: int, at: datetime) -> None:
+        await self.session.execute(update(User).where(User.id == user_id).values(blocked_at=at))
+
+
+class CaseRepository:
+    """Cases with their history and attachments (loaded with them)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, case: Case) -> None:
+        self.session.add(case)
+
+    async def by_number(self, number: str) -> Case | None:
+        return await self.session.scalar(select(Case).where(Case.number == number))
+
+    async def of_user(self, user_id: int) -> Sequence[Case]:
+        query = select(Case).where(Case.user_id == user_id).order_by(Case.submitted_at.desc())
+        return (await self.session.scalars(query)).all()
+
+    async def search(
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        service_id: str | None = None,
+        office_id: str | None = None,
+        due_before: date | None = None,
+        due_on: date | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Sequence[Case]:
+        """Cases matching every given filter, earliest due first."""
+        query = select(Case)
+        if statuses:
+            query = query.where(Case.status.in_(statuses))
+        if service_id:
+            query = query.where(Case.service_id == service_id)
+        if office_id:
+            query = query.where(Case.office_id == office_id)
+        if due_before is not None:
+            query = query.where(Case.due_date < due_before)
+        if due_on is not None:
+            query = query.where(Case.due_date == due_on)
+        query = query.order_by(Case.due_date, Case.id).limit(limit).offset(offset)
+        return (await self.session.scalars(query)).all()
+
+    async def ready_before(self, moment: datetime) -> Sequence[Case]:
+        query = select(Case).where(Case.status == "ready", Case.ready_at < moment).order_by(Case.id)
+        return (await self.session.scalars(query)).all()
+
+
+class AttachmentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, attachment_id: int) -> Attachment | None:
+        return await self.session.get(Attachment, attachment_id)
+
+    async def not_stored(self, max_attempts: int, limit: int = 20) -> Sequence[Attachment]:
+        query = (
+            select(Attachment)
+            .where(Attachment.stored_path.is_(None), Attachment.download_attempts < max_attempts)
+            .order_by(Attachment.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+
+class OutboxRepository:
+    """Messages waiting to be sent. Claims keep two workers from sending the same one."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, message: OutboxMessage) -> None:
+        self.session.add(message)
+
+    async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Pending messages whose time has come and that nobody holds, oldest first."""
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.available_at <= now,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def claim(self, message_id: int, now: datetime, hold: timedelta) -> bool:
+        """Take a message for sending; ``False`` when another worker has it or it is done."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == "pending",
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            )
+            .values(claimed_until=now + hold)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def count(self, status: str) -> int:
+        query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == status)
+        return int(await self.session.scalar(query) or 0)
+
+
+class SurveyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def answers(self, case_id: int) -> dict[int, str]:
+        rows = await self.session.scalars(select(SurveyAnswer).where(SurveyAnswer.case_id == case_id))
+        return {row.question: row.answer for row in rows}
+
+    def add(self, answer: SurveyAnswer) -> None:
+        self.session.add(answer)
+
+
+class JobRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def start_once(self, name: str, day: date) -> bool:
+        """Record that the job runs on ``day``; ``False`` if it already ran that day."""
+        updated = await self.session.execute(
+            update(JobRun).where(and_(JobRun.name == name, JobRun.last_run < day)).values(last_run=day)
+        )
+        if updated.rowcount == 1:  # type: ignore[attr-defined]
+            return True
+        if await self.session.get(JobRun, name) is not None:
+            return False
+        self.session.add(JobRun(name=name, last_run=day))
+        await self.session.flush()
+        return True
 
 
 class Repositories:
@@ -37,6 +182,11 @@ class Repositories:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.users = UserRepository(session)
+        self.cases = CaseRepository(session)
+        self.attachments = AttachmentRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.survey = SurveyRepository(session)
+        self.jobs = JobRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

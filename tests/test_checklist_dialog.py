@@ -34,7 +34,7 @@ async def test_entrepreneur_misses_one_document_ru(ru: ChatClient) -> None:
     assert "☑️ Заявление установленного образца" in summary
     assert "▫️ Полный перечень названий распространяемых иностранных СМИ" in summary
     assert "Заявление и документы сдаются специалистам отдела" in summary and "кабинет 634" in summary
-    assert ru.last.button_texts == ["📄 Карточка услуги", "🔁 Проверить заново", "🏠 Главное меню"]
+    assert ru.last.button_texts == ["📝 Подать онлайн", "📄 Карточка услуги", "🔁 Проверить заново", "🏠 Главное меню"]
     summary_message = ru.last
     await ru.click("Карточка услуги")
     assert "⏱ 15 календарных дней" in ru.last.text

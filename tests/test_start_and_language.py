@@ -30,7 +30,8 @@ async def test_first_start_offers_languages_preselected_from_telegram(app: App, 
     assert len(ru.chat) == 1, "the language message turns into the menu"
     assert KK_MENU in ru.last.text
     assert ru.last.button_texts == [
-        "🗂 Қызметтер", "✅ Құжаттарымды тексеру", "💬 Сұрақ қою", "🌐 Тіл: Қазақша / Русский",
+        "🗂 Қызметтер", "✅ Құжаттарымды тексеру", "📝 Онлайн өтініш беру", "📂 Менің өтініштерім",
+        "💬 Сұрақ қою", "🌐 Тіл: Қазақша / Русский",
     ]
     assert await stored_language(app, ru.user_id) == "kk"
 

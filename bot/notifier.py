@@ -1,0 +1,416 @@
+"""Telling people what happened: the outbox, its delivery, stored scans and the morning digest.
+
+* :class:`OutboxNotices` writes the message announcing a change into the ``outbox`` table, in
+  the same transaction as the change, rendered in the recipient's language.
+* :class:`OutboxWorker` sends what is due: at most ``per_second`` messages a second overall
+  and one a second per chat, retrying network errors and 5xx with backoff, waiting out a
+  429's ``retry_after``, marking users who blocked the bot (403) and not retrying them. A
+  message is claimed before sending and marked sent right after, so after a crash or a
+  restart what was not delivered is delivered, and nothing is sent twice in normal operation.
+* :class:`AttachmentDownloader` copies applicants' scans from Telegram into the file store.
+* :class:`DeadlineWatch` sends the clerks' chat, each working morning, the cases due that
+  day and the overdue ones, and archives results not collected within a month.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import mimetypes
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.rendering import Renderer
+from domain.catalog import Catalog
+from domain.deadlines import ALMATY, WorkingCalendar, local_date
+from domain.lifecycle import Status
+from registry.cases import SURVEY_ANSWERS, CaseService
+from storage.database import SessionFactory
+from storage.models import Attachment, Case, CaseEvent, OutboxMessage, User, utcnow
+from storage.repositories import Repositories
+
+logger = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+SURVEY_PREFIX = "sv"
+
+
+def survey_markup(number: str, question: int, labels: tuple[str, str, str]) -> InlineKeyboardMarkup:
+    """The three answers to a survey question, one per row."""
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=label, callback_data=f"{SURVEY_PREFIX}:{number}:{question}:{answer}")]
+        for answer, label in zip(SURVEY_ANSWERS, labels, strict=True)
+    ])
+
+
+class OutboxNotices:
+    """Renders the notices of case changes into the outbox (registry.cases.Notices)."""
+
+    def __init__(self, renderer: Renderer, catalog: Catalog, default_locale: str,
+                 clerk_chat_id: int | None = None, wake: Callable[[], None] | None = None) -> None:
+        self.renderer = renderer
+        self.catalog = catalog
+        self.default_locale = default_locale
+        self.clerk_chat_id = clerk_chat_id
+        self.wake = wake or (lambda: None)
+
+    def context(self, case: Case) -> dict[str, Any]:
+        placement = self.catalog.placement(case.standard_id, case.office_id)
+        standard = placement.standard
+        return {
+            "case": case,
+            "s": standard,
+            "office": placement.office,
+            "service": self.catalog.service(standard.service),
+            "region": self.catalog.regions[standard.region],
+        }
+
+    async def _locale(self, repositories: Repositories, case: Case) -> str:
+        user = await repositories.users.get(case.user_id)
+        return (user.language if user and user.language else None) or case.language
+
+    def _add(self, repositories: Repositories, chat_id: int, kind: str, text: str, case: Case,
+             user_id: int | None, markup: InlineKeyboardMarkup | None = None) -> None:
+        repositories.outbox.add(OutboxMessage(
+            chat_id=chat_id, user_id=user_id, kind=kind, case_id=case.id, text=text,
+            reply_markup=markup.model_dump(exclude_none=True) if markup else None,
+            status="pending", attempts=0,
+        ))
+        self.wake()
+
+    async def case_submitted(self, repositories: Repositories, case: Case) -> None:
+        """Tell the clerks' chat about a new application."""
+        if self.clerk_chat_id is None:
+            return
+        text = self.renderer.render("notice_clerks_new.j2", self.default_locale, **self.context(case))
+        self._add(repositories, self.clerk_chat_id, "clerks_new_case", text, case, None)
+
+    async def case_changed(self, repositories: Repositories, case: Case, event: CaseEvent) -> None:
+        """Tell the applicant, in their language; after issuing, ask the survey's first question."""
+        locale = await self._locale(repositories, case)
+        context = self.context(case)
+        text = self.renderer.render("notice_case.j2", locale, event=event, **context)
+        self._add(repositories, case.user_id, f"case_{event.action}", text, case, case.user_id)
+        if event.to_status == Status.ISSUED.value and case.number:
+            question = self.renderer.render("survey_question.j2", locale, number=case.number, question=1,
+                                            survey=self.survey_texts(), **context)
+            markup = survey_markup(case.number, 1, self.answer_labels(locale))
+            self._add(repositories, case.user_id, "survey", question, case, case.user_id, markup)
+
+    def survey_texts(self) -> list[Any]:
+        return [q.text for q in self.catalog.standard("almaty_city_foreign_periodicals").survey]
+
+    def answer_labels(self, locale: str) -> tuple[str, str, str]:
+        labels = self.renderer.render("survey_answers.j2", locale).splitlines()
+        return (labels[0], labels[1], labels[2])
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """Telegram's limits: about 30 messages a second overall, one a second per chat."""
+
+    per_second: int = 25
+    per_chat_interval: float = 1.0
+
+
+class OutboxWorker:
+    """Delivers due outbox messages with pacing and retries (see the module docstring)."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        sessions: SessionFactory,
+        *,
+        clock: Clock = utcnow,
+        sleep: Sleep = asyncio.sleep,
+        pacing: Pacing | None = None,
+        batch: int = 200,
+        hold: timedelta = timedelta(seconds=60),
+        max_attempts: int = 50,
+    ) -> None:
+        self.bot = bot
+        self.sessions = sessions
+        self.clock = clock
+        self.sleep = sleep
+        self.pacing = pacing or Pacing()
+        self.batch = batch
+        self.hold = hold
+        self.max_attempts = max_attempts
+        self._recent: deque[datetime] = deque()
+        self._chat_last: dict[int, datetime] = {}
+        self._paused_until: datetime | None = None
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, poll: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                wait = await self.deliver_due()
+            except Exception:  # a database hiccup must not stop delivery for good
+                logger.exception("outbox pass failed")
+                wait = poll
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=min(wait if wait is not None else poll, poll))
+
+    async def deliver_due(self) -> float | None:
+        """One pass over due messages; the seconds until one more could go, or ``None``."""
+        now = self.clock()
+        if self._paused_until and now < self._paused_until:
+            return (self._paused_until - now).total_seconds()
+        async with self.sessions() as session:
+            rows = list(await Repositories(session).outbox.due(now, self.batch))
+        waiting: dict[int, float] = {}
+        for row in rows:
+            if row.chat_id in waiting:  # keep each chat's order: its next message waits too
+                continue
+            now = self.clock()
+            chat_wait = self._chat_wait(row.chat_id, now)
+            if chat_wait > 0:
+                waiting[row.chat_id] = chat_wait
+                continue
+            await self._global_pace()
+            outcome = await self._deliver(row)
+            if outcome == "paused":
+                break
+            if outcome == "later":
+                waiting[row.chat_id] = 0.0
+        return min(waiting.values(), default=None)
+
+    def _chat_wait(self, chat_id: int, now: datetime) -> float:
+        last = self._chat_last.get(chat_id)
+        if last is None:
+            return 0.0
+        return max(0.0, self.pacing.per_chat_interval - (now - last).total_seconds())
+
+    async def _global_pace(self) -> None:
+        window = timedelta(seconds=1)
+        while True:
+            now = self.clock()
+            while self._recent and now - self._recent[0] >= window:
+                self._recent.popleft()
+            if len(self._recent) < self.pacing.per_second:
+                return
+            await self.sleep((self._recent[0] + window - now).total_seconds())
+
+    async def _deliver(self, row: OutboxMessage) -> str:
+        """Send one message: "sent", "later" (retry), "dropped" or "paused" (429)."""
+        now = self.clock()
+        async with self.sessions() as session:
+            repositories = Repositories(session)
+            if not await repositories.outbox.claim(row.id, now, self.hold):
+                return "dropped"
+            if row.user_id is not None:
+                user = await session.get(User, row.user_id)
+                if user is not None and user.blocked_at is not None:
+                    await self._finish(session, row.id, status="blocked", error="the user has blocked the bot")
+                    return "dropped"
+            await session.commit()
+        markup = InlineKeyboardMarkup.model_validate(row.reply_markup) if row.reply_markup else None
+        try:
+            self._recent.append(self.clock())
+            self._chat_last[row.chat_id] = self.clock()
+            message = await self.bot.send_message(row.chat_id, row.text, reply_markup=markup)
+        except TelegramRetryAfter as exc:
+            self._paused_until = self.clock() + timedelta(seconds=exc.retry_after)
+            await self._retry(row, exc.retry_after, str(exc), count=False)
+            logger.warning("flood control: pausing delivery for %s s", exc.retry_after)
+            return "paused"
+        except TelegramForbiddenError as exc:
+            async with self.sessions() as session:
+                await self._finish(session, row.id, status="blocked", error=str(exc))
+                if row.user_id is not None:
+                    await Repositories(session).users.mark_blocked(row.user_id, self.clock())
+                await session.commit()
+            logger.info("outbox %s: the recipient has blocked the bot", row.id)
+            return "dropped"
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            attempts = row.attempts + 1
+            if attempts >= self.max_attempts:
+                async with self.sessions() as session:
+                    await self._finish(session, row.id, status="failed", error=str(exc), attempts=attempts)
+                    await session.commit()
+                logger.error("outbox %s: giving up after %s attempts: %s", row.id, attempts, exc)
+                return "dropped"
+            await self._retry(row, min(2 ** (attempts - 1), 600), str(exc), count=True)
+            logger.warning("outbox %s: attempt %s failed (%s); retrying", row.id, attempts, exc)
+            return "later"
+        except TelegramAPIError as exc:  # 400 and the like: sending again would not help
+            async with self.sessions() as session:
+                await self._finish(session, row.id, status="failed", error=str(exc))
+                await session.commit()
+            logger.error("outbox %s: not sent: %s", row.id, exc)
+            return "dropped"
+        async with self.sessions() as session:
+            await self._finish(session, row.id, status="sent", message_id=message.message_id)
+            await session.commit()
+        return "sent"
+
+    async def _retry(self, row: OutboxMessage, delay: float, error: str, count: bool) -> None:
+        async with self.sessions() as session:
+            values: dict[str, Any] = {
+                "available_at": self.clock() + timedelta(seconds=delay),
+                "claimed_until": None,
+                "last_error": error[:500],
+            }
+            if count:
+                values["attempts"] = row.attempts + 1
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+            await session.commit()
+
+    async def _finish(self, session: AsyncSession, outbox_id: int, *, status: str, error: str | None = None,
+                      attempts: int | None = None, message_id: int | None = None) -> None:
+        values: dict[str, Any] = {"status": status, "claimed_until": None}
+        if status == "sent":
+            values["sent_at"] = self.clock()
+            values["message_id"] = message_id
+        if error is not None:
+            values["last_error"] = error[:500]
+        if attempts is not None:
+            values["attempts"] = attempts
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values))
+
+
+class AttachmentDownloader:
+    """Copies attachments from Telegram into the file store: ``<store>/<case>/<id>-<document>.<ext>``."""
+
+    def __init__(self, bot: Bot, sessions: SessionFactory, store: Path, *, clock: Clock = utcnow,
+                 max_attempts: int = 5) -> None:
+        self.bot = bot
+        self.sessions = sessions
+        self.store = store
+        self.clock = clock
+        self.max_attempts = max_attempts
+
+    async def download_pending(self) -> int:
+        """Download what is not stored yet; the number stored."""
+        stored = 0
+        async with self.sessions() as session:
+            rows = await Repositories(session).attachments.not_stored(self.max_attempts)
+            todo = [(a.id, a.file_id, a.document_id, a.mime_type, a.file_name, a.case.number) for a in rows]
+        for attachment_id, file_id, document_id, mime, name, number in todo:
+            extension = (Path(name).suffix if name else "") or mimetypes.guess_extension(mime or "") or ".jpg"
+            relative = Path(number or "unnumbered") / f"{attachment_id}-{document_id}{extension}"
+            try:
+                (self.store / relative).parent.mkdir(parents=True, exist_ok=True)
+                await self.bot.download(file_id, destination=self.store / relative)
+            except (TelegramAPIError, OSError) as exc:
+                async with self.sessions() as session:
+                    await session.execute(
+                        update(Attachment).where(Attachment.id == attachment_id).values(
+                            download_attempts=Attachment.download_attempts + 1, last_error=str(exc)[:500])
+                    )
+                    await session.commit()
+                logger.warning("attachment %s: download failed: %s", attachment_id, exc)
+                continue
+            async with self.sessions() as session:
+                await session.execute(
+                    update(Attachment).where(Attachment.id == attachment_id).values(
+                        stored_path=relative.as_posix(), stored_at=self.clock(), last_error=None)
+                )
+                await session.commit()
+            stored += 1
+        return stored
+
+    async def run(self, stop: asyncio.Event, poll: float = 5.0) -> None:
+        while not stop.is_set():
+            try:
+                await self.download_pending()
+            except Exception:
+                logger.exception("attachment downloads failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll)
+
+
+class DeadlineWatch:
+    """Each working morning: archive uncollected results, then send the clerks the due list."""
+
+    JOB = "deadline_watch"
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        catalog: Catalog,
+        calendar: WorkingCalendar,
+        notices: OutboxNotices,
+        renderer: Renderer,
+        *,
+        clerk_chat_id: int | None,
+        locale: str,
+        at: time = time(9, 0),
+        clock: Clock = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.catalog = catalog
+        self.calendar = calendar
+        self.notices = notices
+        self.renderer = renderer
+        self.clerk_chat_id = clerk_chat_id
+        self.locale = locale
+        self.at = at
+        self.clock = clock
+
+    def next_run(self, now: datetime) -> datetime:
+        """The next working day's morning at ``at`` (Almaty), today's if still ahead."""
+        day = local_date(now)
+        while True:
+            moment = datetime.combine(day, self.at, tzinfo=ALMATY)
+            if self.calendar.is_working_day(day) and moment > now:
+                return moment
+            day += timedelta(days=1)
+
+    async def run_once(self, day: date) -> bool:
+        """Do the day's watch unless it was done already (by this or another process)."""
+        async with self.sessions() as session:
+            repositories = Repositories(session)
+            if not await repositories.jobs.start_once(self.JOB, day):
+                return False
+            service = CaseService(repositories, self.catalog, self.calendar, self.notices, self.clock)
+            await repositories.commit()
+            archived = await service.archive_uncollected()
+            if self.clerk_chat_id is not None:
+                cases = await service.open_cases()
+                overdue = [c for c in cases if service.is_overdue(c)]
+                due_today = [c for c in cases if c.due_date == day]
+                text = self.renderer.render(
+                    "digest.j2", self.locale, day=day, overdue=overdue, due_today=due_today,
+                    archived=archived, catalog=self.catalog,
+                )
+                repositories.outbox.add(OutboxMessage(chat_id=self.clerk_chat_id, kind="digest", text=text,
+                                                      status="pending", attempts=0))
+                await repositories.commit()
+                self.notices.wake()
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            moment = self.next_run(self.clock())
+            delay = max((moment - self.clock()).total_seconds(), 0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            if stop.is_set():
+                return
+            try:
+                await self.run_once(local_date(self.clock()))
+            except Exception:
+                logger.exception("deadline watch failed")

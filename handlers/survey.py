@@ -1,0 +1,41 @@
+"""The two satisfaction questions asked when a case is issued (e-service regulation, appendix 7)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.notifier import SURVEY_PREFIX, OutboxNotices, survey_markup
+from bot.rendering import Renderer
+from registry.cases import CaseNotFound, CaseService
+
+
+async def on_survey_answer(callback: CallbackQuery, cases: CaseService, notices: OutboxNotices,
+                           renderer: Renderer, i18n: I18n) -> None:
+    try:
+        _prefix, number, question_text, answer = (callback.data or "").split(":")
+        question = int(question_text)
+        case = await cases.answer_survey(number, callback.from_user.id, question, answer)
+    except (ValueError, CaseNotFound):
+        await callback.answer(_("This survey is not available."), show_alert=True)
+        return
+    await callback.answer(_("Thank you!"))
+    if not isinstance(callback.message, Message):
+        return
+    locale = i18n.current_locale
+    if question == 1:
+        placement = notices.context(case)
+        text = renderer.render("survey_question.j2", locale, number=case.number, question=2,
+                               survey=notices.survey_texts(), **placement)
+        await callback.message.edit_text(text, reply_markup=survey_markup(case.number or "", 2,
+                                                                          notices.answer_labels(locale)))
+    else:
+        await callback.message.edit_text(_("Thank you for your answers! They help to improve the service."))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(on_survey_answer, F.data.startswith(f"{SURVEY_PREFIX}:"))
+    return router

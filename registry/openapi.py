@@ -1,0 +1,185 @@
+"""The OpenAPI 3.1 description of the registry API, served at /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATUSES = ["submitted", "in_work", "returned", "ready", "issued", "refused", "archived"]
+ACTIONS = ["accept", "return", "extend", "ready", "issue", "refuse"]
+
+_text = {"type": "object", "properties": {"kk": {"type": "string"}, "ru": {"type": "string"}},
+         "required": ["kk", "ru"]}
+_error = {
+    "description": "An error",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_number = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"},
+           "description": "Case number, e.g. 26-000042"}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Kenes registry API",
+        "version": "1.0.0",
+        "description": (
+            "Cases handed in through the Kenes bot, for clerks' back-office systems. Moves go "
+            "through the same lifecycle as the clerks' commands in Telegram, and the applicant "
+            "is notified in their language."
+        ),
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Text": _text,
+            "Error": {
+                "type": "object",
+                "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["error", "message"],
+            },
+            "CaseSummary": {
+                "type": "object",
+                "properties": {
+                    "number": {"type": "string"},
+                    "status": {"enum": STATUSES},
+                    "service": {"type": "object", "properties": {"id": {"type": "string"},
+                                                                  "name": {"$ref": "#/components/schemas/Text"}}},
+                    "standard": {"type": "string"},
+                    "office": {"type": "object", "properties": {"id": {"type": "string"},
+                                                                 "name": {"$ref": "#/components/schemas/Text"}}},
+                    "submitted_at": {"type": "string", "format": "date-time"},
+                    "due_date": {"type": "string", "format": "date"},
+                    "overdue": {"type": "boolean"},
+                },
+                "required": ["number", "status", "service", "office", "submitted_at", "due_date", "overdue"],
+            },
+            "Event": {
+                "type": "object",
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "actor": {"type": "string"},
+                    "action": {"type": "string"},
+                    "from": {"type": ["string", "null"]},
+                    "to": {"type": "string"},
+                    "comment": {"type": ["string", "null"]},
+                    "ground": {"type": ["integer", "null"]},
+                    "ground_text": {"oneOf": [{"$ref": "#/components/schemas/Text"}, {"type": "null"}]},
+                    "due_date": {"type": ["string", "null"], "format": "date"},
+                },
+            },
+            "Attachment": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "document_id": {"type": "string"},
+                    "kind": {"enum": ["photo", "document"]},
+                    "mime_type": {"type": ["string", "null"]},
+                    "file_name": {"type": ["string", "null"]},
+                    "file_size": {"type": ["integer", "null"]},
+                    "stored": {"type": "boolean"},
+                    "content_url": {"type": "string"},
+                },
+            },
+            "Case": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/CaseSummary"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "applicant": {"type": "object"},
+                            "details": {"type": "object"},
+                            "ready_at": {"type": ["string", "null"], "format": "date-time"},
+                            "closed_at": {"type": ["string", "null"], "format": "date-time"},
+                            "allowed_actions": {"type": "array", "items": {"enum": ACTIONS}},
+                            "refusal_grounds": {"type": "array", "items": {"$ref": "#/components/schemas/Text"}},
+                            "history": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+                            "attachments": {"type": "array",
+                                            "items": {"$ref": "#/components/schemas/Attachment"}},
+                        },
+                    },
+                ]
+            },
+            "Action": {
+                "type": "object",
+                "properties": {
+                    "action": {"enum": ACTIONS},
+                    "actor": {"type": "string", "description": "Who acts, recorded as api:<actor>"},
+                    "comment": {"type": "string",
+                                "description": "Required for return (the reasons) and extend (the reason)"},
+                    "ground": {"type": "integer",
+                               "description": "For refuse: index into the case's refusal_grounds"},
+                    "extension_months": {"type": "integer",
+                                         "description": "For extend: one of the standard's extensions (1 or 3)"},
+                },
+                "required": ["action"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/api/v1/cases": {
+            "get": {
+                "summary": "List cases, earliest due first",
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string"},
+                     "description": "Comma-separated statuses: " + ", ".join(STATUSES)},
+                    {"name": "service", "in": "query", "schema": {"type": "string"}},
+                    {"name": "office", "in": "query", "schema": {"type": "string"}},
+                    {"name": "overdue", "in": "query", "schema": {"type": "boolean"},
+                     "description": "true: open cases past their due day"},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                ],
+                "responses": {
+                    "200": {"description": "Cases", "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "properties": {"cases": {"type": "array",
+                                                 "items": {"$ref": "#/components/schemas/CaseSummary"}}},
+                    }}}},
+                    "401": _error,
+                    "422": _error,
+                },
+            }
+        },
+        "/api/v1/cases/{number}": {
+            "get": {
+                "summary": "One case with its history and attachments",
+                "parameters": [_number],
+                "responses": {
+                    "200": {"description": "The case",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}},
+                    "401": _error,
+                    "404": _error,
+                },
+            }
+        },
+        "/api/v1/cases/{number}/actions": {
+            "post": {
+                "summary": "Move a case through its lifecycle; the applicant is notified",
+                "parameters": [_number],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Action"}}}},
+                "responses": {
+                    "200": {"description": "The case after the move",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}},
+                    "401": _error,
+                    "404": _error,
+                    "409": {**_error, "description": "The lifecycle does not allow this move now"},
+                    "422": _error,
+                },
+            }
+        },
+        "/api/v1/attachments/{id}/content": {
+            "get": {
+                "summary": "The stored file of an attachment",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": {"description": "The file"},
+                    "401": _error,
+                    "404": _error,
+                    "409": {**_error, "description": "Not downloaded from Telegram yet"},
+                },
+            }
+        },
+    },
+}
