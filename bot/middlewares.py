@@ -72,8 +72,8 @@ class DatabaseMiddleware(BaseMiddleware):
 class UserMiddleware(BaseMiddleware):
     """Loads (or creates) the user the update comes from as ``user``.
 
-    The row is written on first contact and when ``last_seen`` is more than
-    ``LAST_SEEN_STEP`` old, so ordinary updates cost no write.
+    The row is written on first contact, when ``last_seen`` is more than ``LAST_SEEN_STEP``
+    old, and when a user who had blocked the bot writes again; ordinary updates cost no write.
     """
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -82,7 +82,7 @@ class UserMiddleware(BaseMiddleware):
             return await handler(event, data)
         repositories: Repositories = data["repositories"]
         user = await repositories.users.get(from_user.id)
-        if user is None or utcnow() - user.last_seen > LAST_SEEN_STEP:
+        if user is None or user.blocked_at is not None or utcnow() - user.last_seen > LAST_SEEN_STEP:
             user = await repositories.users.touch(from_user.id)
             await repositories.commit()
         data["user"] = user

@@ -191,8 +191,8 @@ class OutboxWorker:
                 continue
             await self._global_pace()
             outcome = await self._deliver(row)
-            if outcome == "paused":
-                break
+            if outcome == "paused" and self._paused_until is not None:
+                return (self._paused_until - self.clock()).total_seconds()
             if outcome == "later":
                 waiting[row.chat_id] = 0.0
         return min(waiting.values(), default=None)
@@ -224,6 +224,7 @@ class OutboxWorker:
                 user = await session.get(User, row.user_id)
                 if user is not None and user.blocked_at is not None:
                     await self._finish(session, row.id, status="blocked", error="the user has blocked the bot")
+                    await session.commit()
                     return "dropped"
             await session.commit()
         markup = InlineKeyboardMarkup.model_validate(row.reply_markup) if row.reply_markup else None

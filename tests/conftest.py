@@ -14,6 +14,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,11 +26,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Services, build_bot, build_dispatcher, build_fsm, build_services
 from bot.config import Settings, load_settings
+from domain.deadlines import ALMATY
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.migrate import upgrade
 from tests.telegram import ChatClient, RecordingSession
 
 TEST_TOKEN = "123456789:AAH-test-token-for-kenes-bot-suite"
+CLERK_ID = 900001
+CLERK_CHAT_ID = -1001234567890
+# Settings every test app shares: one clerk, and the clerks' group.
+TEST_SETTINGS = {"bot_token": TEST_TOKEN, "clerk_ids": str(CLERK_ID), "clerk_chat_id": CLERK_CHAT_ID,
+                 "_env_file": None}
 DATABASE_URL = os.environ.get("KENES_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("KENES_TEST_REDIS_URL")
 
@@ -78,15 +85,41 @@ def sessions(engine: AsyncEngine) -> SessionFactory:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return load_settings(bot_token=TEST_TOKEN, database_url=database_url, redis_url=REDIS_URL or "",
-                         _env_file=None)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return load_settings(**TEST_SETTINGS, database_url=database_url, redis_url=REDIS_URL or "",  # type: ignore[arg-type]
+                         file_store_dir=str(tmp_path / "files"))
 
 
 @pytest.fixture(scope="session")
 def services() -> Services:
     """Catalog, translations, templates and matcher: loaded once for the whole run."""
-    return build_services(load_settings(bot_token=TEST_TOKEN, _env_file=None))
+    return build_services(load_settings(**TEST_SETTINGS))  # type: ignore[arg-type]
+
+
+class FakeClock:
+    """A clock the test moves; ``sleep`` moves it too (for the outbox's pacing)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(services: Services, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Monday 23 November 2026, 10:00 in Almaty; the app's services use it."""
+    fake = FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=ALMATY))
+    monkeypatch.setattr(services, "clock", fake)
+    return fake
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,7 @@ from aiogram.methods import (
     DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetFile,
     GetMe,
     SendMessage,
     TelegramMethod,
@@ -33,6 +34,7 @@ from aiogram.methods import (
 from aiogram.types import (
     CallbackQuery,
     Chat,
+    File,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -47,6 +49,7 @@ from aiogram.types import (
 BOT_USER = User(id=123456789, is_bot=True, first_name="Kenes", username="kenes_test_bot")
 _ids = itertools.count(1)
 _message_ids = itertools.count(1000)  # shared, so a restarted bot never reuses an id
+FILE_CONTENT = b"%PDF-1.4 fake scan"
 
 
 def _now() -> datetime:
@@ -62,6 +65,9 @@ class RecordingSession(BaseSession):
         self.results: list[Any] = []
         self._queued: deque[Any] = deque()
         self.deleted: set[tuple[int, int]] = set()
+        self.downloads: list[str] = []
+        self.clock: Callable[[], datetime] | None = None  # when set, each request's time is kept
+        self.times: list[datetime | None] = []
 
     def add_result(self, result: Any) -> None:
         """Queue the answer to a coming request (an exception instance is raised instead)."""
@@ -69,6 +75,7 @@ class RecordingSession(BaseSession):
 
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
         self.requests.append(method)
+        self.times.append(self.clock() if self.clock else None)
         result = self._queued.popleft() if self._queued else self._auto_result(method)
         self.results.append(result)
         if isinstance(result, TelegramAPIError):
@@ -96,6 +103,9 @@ class RecordingSession(BaseSession):
             return True
         if isinstance(method, GetMe):
             return BOT_USER
+        if isinstance(method, GetFile):
+            return File(file_id=method.file_id, file_unique_id=f"u-{method.file_id}", file_size=len(FILE_CONTENT),
+                        file_path=f"documents/{method.file_id}.bin")
         if isinstance(method, SendMessage):
             return self._message(method.chat_id, next(_message_ids), method.text, method.reply_markup)
         if isinstance(method, EditMessageText):
@@ -106,9 +116,10 @@ class RecordingSession(BaseSession):
             return True
         raise NotImplementedError(f"the fake Telegram has no answer for {type(method).__name__}")
 
-    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
-        raise NotImplementedError
-        yield b""  # pragma: no cover
+    async def stream_content(self, url: str, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        """A file download: the content is always ``FILE_CONTENT``; the URL is recorded."""
+        self.downloads.append(url)
+        yield FILE_CONTENT
 
     async def close(self) -> None:
         return None
