@@ -27,6 +27,7 @@ from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
 from bot.notifier import AttachmentDownloader, DeadlineWatch, OutboxNotices, OutboxWorker
 from bot.rendering import Renderer
 from dialogs import application, card, cases, catalog, checklist, language, menu
+from dialogs.widgets import KenesMessageManager
 from domain.catalog import Catalog, load_catalog
 from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.matching import Matcher
@@ -149,7 +150,7 @@ def build_dispatcher(
         cases.create_dialog(),
         fallback.create_buttons_router(),
     )
-    setup_dialogs(dp, events_isolation=events_isolation)
+    setup_dialogs(dp, events_isolation=events_isolation, message_manager=KenesMessageManager())
     return dp
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram.utils.i18n import I18n
-from babel.dates import format_date, format_datetime, format_time, get_day_names
+from babel.dates import format_date, format_time, get_day_names
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -60,7 +60,9 @@ class Renderer:
             time=localised(lambda v, loc: format_time(v, "short", locale=loc)),
             date=localised(lambda v, loc: format_date(v, "long", locale=loc)),
             shortdate=localised(lambda v, loc: format_date(v, "short", locale=loc)),
-            datetime=localised(lambda v, loc: format_datetime(v, "short", tzinfo=ALMATY, locale=loc)),
+            datetime=localised(lambda v, loc: "{}, {}".format(
+                format_date(v.astimezone(ALMATY), "long", locale=loc),
+                format_time(v, "short", tzinfo=ALMATY, locale=loc))),
             number=localised(lambda v, loc: format_decimal(v, locale=loc)),
             percent=localised(
                 lambda v, loc: format_percent(v / 100, locale=loc, decimal_quantization=False)

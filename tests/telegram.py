@@ -34,12 +34,16 @@ from aiogram.methods import (
 from aiogram.types import (
     CallbackQuery,
     Chat,
+    Contact,
+    Document,
     File,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
     PhotoSize,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Sticker,
     Update,
     User,
@@ -158,6 +162,7 @@ class ChatClient:
     answers: list[AnswerCallbackQuery] = field(default_factory=list)
     _seen: int = 0
     _callbacks: set[str] = field(default_factory=set)
+    reply_keyboard: ReplyKeyboardMarkup | None = None
 
     def __post_init__(self) -> None:
         self._seen = len(self.session.requests)
@@ -190,6 +195,10 @@ class ChatClient:
                 continue
             if isinstance(method, SendMessage):
                 self.chat.append(ChatMessage(result.message_id, method.text, _markup(method.reply_markup)))
+                if isinstance(method.reply_markup, ReplyKeyboardMarkup):
+                    self.reply_keyboard = method.reply_markup
+                elif isinstance(method.reply_markup, ReplyKeyboardRemove):
+                    self.reply_keyboard = None
             elif isinstance(method, EditMessageText) and method.message_id is not None:
                 message = self.find(method.message_id)
                 message.text = method.text
@@ -233,6 +242,25 @@ class ChatClient:
         """The user sends something other than text (``sticker=...``, ``voice=...``, ...)."""
         return await self._feed(Update(update_id=next(_ids), message=self._message(**content)))
 
+    async def press(self, label: str) -> list[TelegramMethod[Any]]:
+        """Press a button of the reply keyboard (its text goes back as a message)."""
+        assert self.reply_keyboard is not None, "no reply keyboard is shown"
+        for row in self.reply_keyboard.keyboard:
+            for button in row:
+                if label in button.text:
+                    return await self.send(button.text)
+        raise AssertionError(f"no reply button with {label!r}")
+
+    async def share_contact(self, phone: str, own: bool = True) -> list[TelegramMethod[Any]]:
+        contact = Contact(phone_number=phone, first_name=self.first_name,
+                          user_id=self.user_id if own else self.user_id + 1)
+        return await self.send_content(contact=contact)
+
+    async def send_document(self, name: str, mime: str, size: int = 50_000) -> list[TelegramMethod[Any]]:
+        document = Document(file_id=f"doc-{next(_ids)}", file_unique_id=f"ud-{next(_ids)}", file_name=name,
+                            mime_type=mime, file_size=size)
+        return await self.send_content(document=document)
+
     async def send_sticker(self) -> list[TelegramMethod[Any]]:
         sticker = Sticker(file_id="st1", file_unique_id="u1", type="regular", width=512, height=512,
                           is_animated=False, is_video=False)
@@ -241,8 +269,11 @@ class ChatClient:
     async def send_voice(self) -> list[TelegramMethod[Any]]:
         return await self.send_content(voice=Voice(file_id="v1", file_unique_id="uv1", duration=3))
 
-    async def send_photo(self) -> list[TelegramMethod[Any]]:
-        return await self.send_content(photo=[PhotoSize(file_id="p1", file_unique_id="up1", width=90, height=90)])
+    async def send_photo(self, size: int = 120_000) -> list[TelegramMethod[Any]]:
+        n = next(_ids)
+        sizes = [PhotoSize(file_id=f"p{n}-small", file_unique_id=f"up{n}s", width=90, height=90, file_size=2000),
+                 PhotoSize(file_id=f"p{n}", file_unique_id=f"up{n}", width=1280, height=960, file_size=size)]
+        return await self.send_content(photo=sizes)
 
     def button(self, label: str, message: ChatMessage | None = None) -> tuple[ChatMessage, InlineKeyboardButton]:
         """The button whose text contains ``label`` on ``message`` (default: the newest with buttons)."""
