@@ -136,8 +136,8 @@ def build_dispatcher(
     # while one of them is open; buttons reach the dialogs before the stale-button fallback.
     dp.include_routers(
         errors.create_router(),
-        commands.create_router(),
         clerks.create_router(),
+        commands.create_router(),
         survey.create_router(),
         questions.create_router(),
         fallback.create_messages_router(),

@@ -111,7 +111,7 @@ class CaseService:
             office_id=placement.office.id,
             status=Status.SUBMITTED.value,
             language=application.language,
-            applicant=dict(application.applicant),
+            applicant={"kind": "individual", **application.applicant},
             details=dict(application.details),
             submitted_at=now,
             due_date=due,

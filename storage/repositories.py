@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.models import Attachment, Case, JobRun, OutboxMessage, SurveyAnswer, User, utcnow
 
@@ -96,8 +97,10 @@ class AttachmentRepository:
         return await self.session.get(Attachment, attachment_id)
 
     async def not_stored(self, max_attempts: int, limit: int = 20) -> Sequence[Attachment]:
+        """Attachments still to download (with their case), oldest first."""
         query = (
             select(Attachment)
+            .options(joinedload(Attachment.case))
             .where(Attachment.stored_path.is_(None), Attachment.download_attempts < max_attempts)
             .order_by(Attachment.id)
             .limit(limit)
