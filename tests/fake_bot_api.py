@@ -58,6 +58,15 @@ class FakeBotAPI:
             message["entities"] = entities
         self.push(message=message)
 
+    def user_photo(self, user: dict) -> None:
+        n = next(self._message_ids)
+        self.push(message={
+            "message_id": n, "date": int(time.time()), "from": user,
+            "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+            "photo": [{"file_id": f"photo{n}", "file_unique_id": f"up{n}", "width": 1280, "height": 960,
+                       "file_size": 120000}],
+        })
+
     def press(self, user: dict, label: str) -> None:
         """Press the button whose text contains ``label`` in the user's newest message with buttons."""
         shown = [m for m in self.messages.values() if m.chat_id == user["id"] and m.buttons()]
@@ -103,7 +112,13 @@ class FakeBotAPI:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         return app
+
+    async def _file(self, request: web.Request) -> web.Response:
+        self.calls.append(("download", {"path": request.match_info["path"]}))
+        self._called.set()
+        return web.Response(body=b"%PDF-1.4 e2e scan")
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -136,6 +151,9 @@ class FakeBotAPI:
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT
+        if method == "getFile":
+            return {"file_id": params["file_id"], "file_unique_id": "u" + params["file_id"], "file_size": 17,
+                    "file_path": f"photos/{params['file_id']}.jpg"}
         if method == "sendMessage":
             message = ShownMessage(next(self._message_ids), int(params["chat_id"]), params["text"],
                                    params.get("reply_markup"))
@@ -155,7 +173,7 @@ class FakeBotAPI:
     def _message_json(message: ShownMessage) -> dict[str, Any]:
         data = {"message_id": message.message_id, "date": int(time.time()), "text": message.text,
                 "chat": {"id": message.chat_id, "type": "private"}, "from": BOT}
-        if message.markup:
+        if message.markup and "inline_keyboard" in message.markup:  # Telegram echoes only inline keyboards
             data["reply_markup"] = message.markup
         return data
 

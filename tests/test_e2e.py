@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientSession, web
 from redis.asyncio import Redis
 
 from tests.conftest import REDIS_URL, TEST_TOKEN
@@ -35,9 +36,20 @@ async def api() -> AsyncIterator[tuple[FakeBotAPI, str]]:
     await runner.cleanup()
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture
-async def bot_process(api: tuple[FakeBotAPI, str], database_url: str, tmp_path: Path,
-                      empty_engine: object) -> AsyncIterator[asyncio.subprocess.Process]:
+def extra_env() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+async def bot_process(api: tuple[FakeBotAPI, str], database_url: str, tmp_path: Path, empty_engine: object,
+                      extra_env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.Process]:
     _, url = api
     if REDIS_URL:  # conversation state of an earlier run of this test would otherwise resume
         redis = Redis.from_url(REDIS_URL)
@@ -46,7 +58,8 @@ async def bot_process(api: tuple[FakeBotAPI, str], database_url: str, tmp_path: 
             await redis.delete(*keys)
         await redis.aclose()
     env = {**os.environ, "BOT_TOKEN": TEST_TOKEN, "BOT_API_URL": url, "DATABASE_URL": database_url,
-           "REDIS_URL": REDIS_URL or "", "LOG_LEVEL": "INFO"}
+           "REDIS_URL": REDIS_URL or "", "LOG_LEVEL": "INFO", "FILE_STORE_DIR": str(tmp_path / "files"),
+           **extra_env}
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(ROOT / "run_bot.py"), cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -94,6 +107,75 @@ async def test_start_language_card_and_checklist(api: tuple[FakeBotAPI, str],
     fake.press(USER, "Готово")
     summary = await fake.wait_text("Проверка документов")
     assert "Можно подавать: все документы (2) на руках." in summary
+
+    bot_process.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(bot_process.wait(), 15) == 0
+
+
+REGISTRY_PORT = free_port()
+REGISTRY = f"http://127.0.0.1:{REGISTRY_PORT}"
+AUTH = {"Authorization": "Bearer e2e-registry-token"}
+
+
+@pytest.mark.parametrize("extra_env", [{"REGISTRY_TOKEN": "e2e-registry-token",
+                                        "REGISTRY_PORT": str(REGISTRY_PORT)}])
+async def test_application_registry_api_and_notifier_in_one_process(
+    api: tuple[FakeBotAPI, str], bot_process: asyncio.subprocess.Process, tmp_path: Path
+) -> None:
+    fake, _ = api
+    await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 60)
+    fake.user_message(USER, "/start")
+    await fake.wait_text("Выберите язык общения")
+    fake.press(USER, "Русский")
+    await fake.wait_text("Кеңес — ваш помощник")
+    fake.press(USER, "Подать онлайн")
+    await fake.wait_text("Какая услуга вам нужна?")
+    fake.press(USER, "льготников")
+    await fake.wait_text("Выберите город:")
+    fake.press(USER, "Атырау")
+    await fake.wait_text("Нужна ли в вашем случае архивная справка")
+    fake.press(USER, "Нет, не нужна")
+    await fake.wait_text("Кто получает справку?")
+    fake.press(USER, "Я сам(а)")
+    await fake.wait_text("Ваши фамилия, имя и отчество")
+    fake.user_message(USER, "Динара Ахметова")
+    await fake.wait_text("Ваш ИИН")
+    fake.user_message(USER, "900101300126")
+    await fake.wait_text("Ваш номер телефона")
+    fake.user_message(USER, "+77011234567")
+    await fake.wait_text("Заявление установленного образца")
+    fake.user_photo(USER)
+    await fake.wait_text("Получено файлов: 1")
+    fake.press(USER, "Далее")
+    for document in ("Военный билет", "Копия удостоверения личности"):
+        await fake.wait_text(document)
+        fake.press(USER, "Пропустить")
+    await fake.wait_text("Проверьте заявление")
+    fake.press(USER, "Отправить заявление")
+    receipt = await fake.wait_text("Расписка №")
+    number = receipt.split("№ ")[1].split("<")[0]
+
+    async with ClientSession() as http:
+        async with http.get(f"{REGISTRY}/api/v1/cases") as response:
+            assert response.status == 401
+        async with http.get(f"{REGISTRY}/openapi.json") as response:
+            assert (await response.json())["info"]["title"] == "Kenes registry API"
+        async with http.get(f"{REGISTRY}/api/v1/cases", headers=AUTH) as response:
+            assert [c["number"] for c in (await response.json())["cases"]] == [number]
+        async with http.post(f"{REGISTRY}/api/v1/cases/{number}/actions", headers=AUTH,
+                             json={"action": "accept", "actor": "e2e"}) as response:
+            assert response.status == 200 and (await response.json())["status"] == "in_work"
+        notice = await fake.wait_text(f"Ваше заявление № {number} принято в работу.")
+        assert "Справка лицам, имеющим льготы" in notice
+        await fake.wait_for(lambda m, p: m == "download", 30)  # the scan is copied into the file store
+        for _ in range(50):
+            async with http.get(f"{REGISTRY}/api/v1/cases/{number}", headers=AUTH) as response:
+                attachment = (await response.json())["attachments"][0]
+            if attachment["stored"]:
+                break
+            await asyncio.sleep(0.2)
+        async with http.get(f"{REGISTRY}{attachment['content_url']}", headers=AUTH) as response:
+            assert await response.read() == b"%PDF-1.4 e2e scan"
 
     bot_process.send_signal(signal.SIGINT)
     assert await asyncio.wait_for(bot_process.wait(), 15) == 0
