@@ -37,6 +37,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.labels import survey_answer_labels
 from bot.rendering import Renderer
 from domain.catalog import Catalog
 from domain.deadlines import ALMATY, WorkingCalendar, local_date
@@ -115,11 +116,13 @@ class OutboxNotices:
             self._add(repositories, case.user_id, "survey", question, case, case.user_id, markup)
 
     def survey_texts(self) -> list[Any]:
-        return [q.text for q in self.catalog.standard("almaty_city_foreign_periodicals").survey]
+        """The survey's two questions, from the standard that has them (the e-service regulation)."""
+        standard = next(s for s in self.catalog.standards.values() if s.survey)
+        return [q.text for q in standard.survey]
 
     def answer_labels(self, locale: str) -> tuple[str, str, str]:
-        labels = self.renderer.render("survey_answers.j2", locale).splitlines()
-        return (labels[0], labels[1], labels[2])
+        with self.renderer.i18n.context(), self.renderer.i18n.use_locale(locale):
+            return survey_answer_labels()
 
 
 @dataclass(frozen=True)

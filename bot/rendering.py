@@ -10,6 +10,7 @@ from babel.dates import format_date, format_time, get_day_names
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from bot import labels
 from domain.catalog import WEEKDAYS, Text
 from domain.deadlines import ALMATY
 
@@ -56,6 +57,7 @@ class Renderer:
             return lambda value: function(value, i18n.current_locale)
 
         self.env.globals["t"] = localised(text_in)
+        self.env.globals.update(status_name=labels.status_name, event_name=labels.event_name)
         self.env.filters.update(
             time=localised(lambda v, loc: format_time(v, "short", locale=loc)),
             date=localised(lambda v, loc: format_date(v, "long", locale=loc)),

@@ -157,22 +157,24 @@ async def restart(callback: CallbackQuery, button: Button, manager: DialogManage
         await manager.switch_to(ChecklistSG.question)
 
 
-async def open_application(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    _in_new_message(manager)
+def _keys(manager: DialogManager) -> list[list[str]]:
+    """The checked standard at the chosen office, or at each of its offices if none was chosen."""
     standard_id = manager.dialog_data[STANDARD]
     office = manager.dialog_data.get(OFFICE)
-    catalog = catalog_of(manager)
-    keys = [[standard_id, office]] if office else [[standard_id, o.id] for o in catalog.offices_of(standard_id)]
-    await open_placements(manager, keys, purpose=PURPOSE_APPLY, answers=dict(manager.dialog_data[ANSWERS]))
+    if office:
+        return [[standard_id, office]]
+    return [[standard_id, o.id] for o in catalog_of(manager).offices_of(standard_id)]
+
+
+async def open_application(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    _in_new_message(manager)
+    await open_placements(manager, _keys(manager), purpose=PURPOSE_APPLY,
+                          answers=dict(manager.dialog_data[ANSWERS]))
 
 
 async def open_card(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     _in_new_message(manager)
-    standard_id = manager.dialog_data[STANDARD]
-    office = manager.dialog_data.get(OFFICE)
-    catalog = catalog_of(manager)
-    keys = [[standard_id, office]] if office else [[standard_id, o.id] for o in catalog.offices_of(standard_id)]
-    await open_placements(manager, keys, purpose=PURPOSE_CARD)
+    await open_placements(manager, _keys(manager), purpose=PURPOSE_CARD)
 
 
 def create_dialog() -> Dialog:

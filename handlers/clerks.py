@@ -21,6 +21,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
+from bot.labels import status_name
 from bot.rendering import Renderer
 from dialogs.forms import FORMS
 from domain.catalog import Catalog
@@ -88,15 +89,6 @@ def explain(error: IllegalTransition) -> str:
         "concurrent": _("someone changed the case at the same moment; open it again."),
     }
     return messages.get(error.code, str(error))
-
-
-def status_name(status: str) -> str:
-    names = {
-        "submitted": _("submitted"), "in_work": _("in work"), "returned": _("returned for correction"),
-        "ready": _("ready to collect"), "issued": _("issued"), "refused": _("refused"),
-        "archived": _("archived: not collected in time"),
-    }
-    return names.get(status, status)
 
 
 def action_label(action: Action) -> str:
