@@ -62,6 +62,12 @@ class WorkingCalendar:
             return True
         return bool(self._holidays.is_working_day(day))
 
+    def is_public_day_off(self, day: date) -> bool:
+        """A public holiday or a day off by transfer (not an ordinary weekend)."""
+        if day in self.overrides.working_days:
+            return False
+        return day in self.overrides.days_off or day in self._holidays
+
     def next_working_day(self, day: date) -> date:
         """``day`` itself if it is a working day, else the first working day after it."""
         while not self.is_working_day(day):
