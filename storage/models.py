@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -165,6 +166,42 @@ class Attachment(Base):
     case: Mapped[Case] = relationship(back_populates="attachments")
 
 
+class Booking(Base):
+    """A booked visit: a place (``seat``) among the office's windows at a slot.
+
+    Two partial unique indexes make the database the judge: one person per seat of a slot
+    (so the last place goes to exactly one), and one active booking per user and service.
+    """
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    user_id: Mapped[TelegramId] = mapped_column(ForeignKey("users.id"), index=True)
+    service_id: Mapped[str] = mapped_column(String(64))
+    standard_id: Mapped[str] = mapped_column(String(64))
+    office_id: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seat: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp] = mapped_column(onupdate=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    served_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_bookings_office_id_starts_at", "office_id", "starts_at"),
+        Index("uq_bookings_seat", "office_id", "starts_at", "seat", unique=True,
+              sqlite_where=text("status != 'cancelled'"), postgresql_where=text("status != 'cancelled'")),
+        Index("uq_bookings_active_per_service", "user_id", "service_id", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+    )
+
+
 class OutboxMessage(Base):
     """A message to send, written in the same transaction as the change it announces."""
 
@@ -175,6 +212,7 @@ class OutboxMessage(Base):
     user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     kind: Mapped[str] = mapped_column(String(32))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), default=None)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"), default=None)
     text: Mapped[str] = mapped_column(Text)
     reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     status: Mapped[str] = mapped_column(String(16), default="pending")
