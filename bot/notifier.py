@@ -34,6 +34,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,15 +43,17 @@ from bot.rendering import Renderer
 from domain.catalog import Catalog
 from domain.deadlines import ALMATY, WorkingCalendar, local_date
 from domain.lifecycle import Status
+from domain.slots import reminder_times
 from registry.cases import SURVEY_ANSWERS, CaseService
 from storage.database import SessionFactory
-from storage.models import Attachment, Case, CaseEvent, OutboxMessage, User, utcnow
+from storage.models import Attachment, Booking, Case, CaseEvent, OutboxMessage, User, utcnow
 from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 SURVEY_PREFIX = "sv"
+BOOKING_PREFIX = "bk"
 
 
 def survey_markup(number: str, question: int, labels: tuple[str, str, str]) -> InlineKeyboardMarkup:
@@ -114,6 +117,35 @@ class OutboxNotices:
                                             survey=self.survey_texts(), **context)
             markup = survey_markup(case.number, 1, self.answer_labels(locale))
             self._add(repositories, case.user_id, "survey", question, case, case.user_id, markup)
+
+    def booking_context(self, booking: Booking) -> dict[str, Any]:
+        placement = self.catalog.placement(booking.standard_id, booking.office_id)
+        return {
+            "booking": booking,
+            "s": placement.standard,
+            "office": placement.office,
+            "service": self.catalog.service(placement.standard.service),
+        }
+
+    async def booking_made(self, repositories: Repositories, booking: Booking, now: datetime) -> None:
+        """Schedule the reminders of a new or moved booking (those whose time has not passed)."""
+        user = await repositories.users.get(booking.user_id)
+        locale = (user.language if user and user.language else None) or booking.language
+        context = self.booking_context(booking)
+        for kind, moment in reminder_times(booking.starts_at).items():
+            if moment <= now:
+                continue
+            text = self.renderer.render("booking_reminder.j2", locale, kind=kind, **context)
+            with self.renderer.i18n.context(), self.renderer.i18n.use_locale(locale):
+                label = gettext("❌ Cancel the booking")
+            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                text=label, callback_data=f"{BOOKING_PREFIX}:cancel:{booking.number}")]])
+            repositories.outbox.add(OutboxMessage(
+                chat_id=booking.user_id, user_id=booking.user_id, kind=kind, booking_id=booking.id, text=text,
+                reply_markup=markup.model_dump(exclude_none=True), status="pending", attempts=0,
+                available_at=moment,
+            ))
+        self.wake()
 
     def survey_texts(self) -> list[Any]:
         """The survey's two questions, from the standard that has them (the e-service regulation)."""
