@@ -11,7 +11,8 @@ import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,12 +20,14 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.catalog import Catalog
-from domain.deadlines import WorkingCalendar
+from domain.deadlines import ALMATY, WorkingCalendar
 from domain.lifecycle import Action, IllegalTransition, Status
+from domain.slots import BookingConfig
+from registry.bookings import VISIT_EVENTS, BookingError, BookingService, waited_minutes
 from registry.cases import CaseNotFound, CaseService, Clock, Notices
 from registry.openapi import OPENAPI
 from storage.database import SessionFactory
-from storage.models import Case, utcnow
+from storage.models import Booking, Case, utcnow
 from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ class RegistryContext:
     calendar: WorkingCalendar
     notices: Notices
     file_store: Path
+    booking_config: BookingConfig = field(default_factory=BookingConfig.load)
     clock: Clock = utcnow
 
 
@@ -204,6 +208,74 @@ async def attachment_content(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path, headers={"Content-Type": attachment.mime_type or "application/octet-stream"})
 
 
+@asynccontextmanager
+async def booking_service(request: web.Request) -> AsyncIterator[BookingService]:
+    c = request.app[CONTEXT]
+    async with c.sessions() as session:
+        yield BookingService(Repositories(session), c.catalog, c.calendar, c.booking_config, c.notices, c.clock)
+
+
+def _local(moment: datetime | None) -> str | None:
+    """A moment in ISO 8601 at Almaty's offset, as the offices' clocks show it."""
+    return moment.astimezone(ALMATY).isoformat() if moment else None
+
+
+def booking_json(booking: Booking, limit: int) -> dict[str, Any]:
+    waited = waited_minutes(booking)
+    return {
+        "number": booking.number,
+        "service": booking.service_id,
+        "standard": booking.standard_id,
+        "office": booking.office_id,
+        "starts_at": _local(booking.starts_at),
+        "status": booking.status,
+        "arrived_at": _local(booking.arrived_at),
+        "served_at": _local(booking.served_at),
+        "waited_minutes": round(waited, 1) if waited is not None else None,
+        "waited_within_limit": waited <= limit if waited is not None else None,
+    }
+
+
+async def list_bookings(request: web.Request) -> web.Response:
+    context = request.app[CONTEXT]
+    office_id = request.query.get("office", "")
+    offices = {o.id: s for s in context.catalog.standards.values() for o in context.catalog.offices_of(s.id)}
+    if office_id not in offices:
+        return _error(422, "invalid_query", "office must be an office id")
+    try:
+        day = date.fromisoformat(request.query["date"])
+    except (KeyError, ValueError):
+        return _error(422, "invalid_query", "date must be YYYY-MM-DD")
+    limit = offices[office_id].queue.submit_minutes or 40
+    async with booking_service(request) as service:
+        bookings = [booking_json(b, limit) for b in await service.day(office_id, day)]
+    served = [b for b in bookings if b["waited_minutes"] is not None]
+    within = sum(1 for b in served if b["waited_within_limit"])
+    return web.json_response({
+        "office": office_id, "date": day.isoformat(), "wait_limit_minutes": limit, "bookings": bookings,
+        "served": len(served), "waited_within_limit": within,
+        "share_within_limit": round(within / len(served), 3) if served else None,
+    })
+
+
+async def mark_visit(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+        event = body["event"]
+        if event not in VISIT_EVENTS:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        return _error(422, "invalid_body", f"the body is {{\"event\": one of {', '.join(VISIT_EVENTS)}}}")
+    async with booking_service(request) as service:
+        try:
+            booking = await service.mark(request.match_info["number"], event)
+        except BookingError as error:
+            status = 404 if error.code == "not_found" else 409
+            return _error(status, error.code, str(error))
+        standard = service.catalog.standard(booking.standard_id)
+        return web.json_response(booking_json(booking, standard.queue.submit_minutes or 40))
+
+
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(OPENAPI)
 
@@ -225,4 +297,6 @@ def create_app(context: RegistryContext, token: str) -> web.Application:
     app.router.add_get("/api/v1/cases/{number}", get_case)
     app.router.add_post("/api/v1/cases/{number}/actions", move_case)
     app.router.add_get("/api/v1/attachments/{id}/content", attachment_content)
+    app.router.add_get("/api/v1/bookings", list_bookings)
+    app.router.add_post("/api/v1/bookings/{number}/visit", mark_visit)
     return app

@@ -98,6 +98,21 @@ OPENAPI: dict[str, Any] = {
                     },
                 ]
             },
+            "Booking": {
+                "type": "object",
+                "properties": {
+                    "number": {"type": "string"},
+                    "service": {"type": "string"},
+                    "standard": {"type": "string"},
+                    "office": {"type": "string"},
+                    "starts_at": {"type": "string", "format": "date-time"},
+                    "status": {"enum": ["active", "cancelled", "served", "no_show"]},
+                    "arrived_at": {"type": ["string", "null"], "format": "date-time"},
+                    "served_at": {"type": ["string", "null"], "format": "date-time"},
+                    "waited_minutes": {"type": ["number", "null"]},
+                    "waited_within_limit": {"type": ["boolean", "null"]},
+                },
+            },
             "Action": {
                 "type": "object",
                 "properties": {
@@ -165,6 +180,49 @@ OPENAPI: dict[str, Any] = {
                     "401": _error,
                     "404": _error,
                     "409": {**_error, "description": "The lifecycle does not allow this move now"},
+                    "422": _error,
+                },
+            }
+        },
+        "/api/v1/bookings": {
+            "get": {
+                "summary": "An office's booked visits of a day, and the share served within the wait limit",
+                "parameters": [
+                    {"name": "office", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "date", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                ],
+                "responses": {
+                    "200": {"description": "The day's bookings", "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "properties": {
+                            "office": {"type": "string"},
+                            "date": {"type": "string", "format": "date"},
+                            "wait_limit_minutes": {"type": "integer"},
+                            "bookings": {"type": "array", "items": {"$ref": "#/components/schemas/Booking"}},
+                            "served": {"type": "integer"},
+                            "waited_within_limit": {"type": "integer"},
+                            "share_within_limit": {"type": ["number", "null"]},
+                        },
+                    }}}},
+                    "401": _error,
+                    "422": _error,
+                },
+            }
+        },
+        "/api/v1/bookings/{number}/visit": {
+            "post": {
+                "summary": "Mark a visitor arrived, served (the service started) or a no-show",
+                "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "string"},
+                                "description": "Talon number, e.g. T-000042"}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"event": {"enum": ["arrived", "served", "no_show"]}},
+                    "required": ["event"]}}}},
+                "responses": {
+                    "200": {"description": "The booking",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Booking"}}}},
+                    "401": _error,
+                    "404": _error,
+                    "409": _error,
                     "422": _error,
                 },
             }

@@ -13,6 +13,7 @@ from bot.config import Settings
 from registry.api import RegistryContext, create_app
 from storage.models import Attachment
 from tests.conftest import App, FakeClock
+from tests.test_bookings import AKIMAT, TUESDAY, at, book, users
 from tests.test_case_service import add_user, outbox, submit
 
 TOKEN = "s3cret-registry-token"
@@ -46,7 +47,8 @@ async def test_openapi_description(api: TestClient) -> None:
     spec = await response.json()
     assert response.status == 200 and spec["openapi"].startswith("3.1")
     assert set(spec["paths"]) == {"/api/v1/cases", "/api/v1/cases/{number}", "/api/v1/cases/{number}/actions",
-                                  "/api/v1/attachments/{id}/content"}
+                                  "/api/v1/attachments/{id}/content",
+                                  "/api/v1/bookings", "/api/v1/bookings/{number}/visit"}
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 
@@ -128,3 +130,36 @@ def test_the_api_is_off_without_a_token(app: App, settings: Settings) -> None:
                               file_store=settings.file_store_dir)
     with pytest.raises(ValueError):
         create_app(context, "")
+
+
+async def test_a_days_bookings_and_visit_marks(api: TestClient, app: App, clock: FakeClock) -> None:
+    await users(app, 7001, 7002)
+    await book(app, 7001, AKIMAT, at(TUESDAY, 10))
+    await book(app, 7002, AKIMAT, at(TUESDAY, 11, 30))
+    url = "/api/v1/bookings?office=mangystau_uvp_228&date=2026-11-24"
+    day = await (await api.get(url, headers=AUTH)).json()
+    assert day["wait_limit_minutes"] == 10 and day["served"] == 0 and day["share_within_limit"] is None
+    assert [(b["number"], b["starts_at"], b["status"]) for b in day["bookings"]] == [
+        ("T-000001", "2026-11-24T10:00:00+05:00", "active"), ("T-000002", "2026-11-24T11:30:00+05:00", "active")]
+
+    clock.now = at(TUESDAY, 10, 2)
+    mark = "/api/v1/bookings/T-000001/visit"
+    arrived = await (await api.post(mark, headers=AUTH, json={"event": "arrived"})).json()
+    assert arrived["arrived_at"] == "2026-11-24T10:02:00+05:00" and arrived["status"] == "active"
+    clock.now = at(TUESDAY, 10, 9)
+    served = await (await api.post(mark, headers=AUTH, json={"event": "served"})).json()
+    assert served["status"] == "served" and served["waited_minutes"] == 7 and served["waited_within_limit"]
+    again = await api.post(mark, headers=AUTH, json={"event": "no_show"})
+    assert again.status == 409 and (await again.json())["error"] == "not_active"
+    early = await api.post("/api/v1/bookings/T-000002/visit", headers=AUTH, json={"event": "no_show"})
+    assert early.status == 409 and (await early.json())["error"] == "too_early"
+    assert (await api.post("/api/v1/bookings/T-000404/visit", headers=AUTH, json={"event": "served"})).status == 404
+    assert (await api.post(mark, headers=AUTH, json={"event": "lunch"})).status == 422
+    assert (await api.post(mark, headers=AUTH, data="{")).status == 422
+
+    day = await (await api.get(url, headers=AUTH)).json()
+    assert (day["served"], day["waited_within_limit"], day["share_within_limit"]) == (1, 1, 1.0)
+    for bad in ("/api/v1/bookings?office=nowhere&date=2026-11-24", "/api/v1/bookings?office=psc_aktau",
+                "/api/v1/bookings?office=psc_aktau&date=24.11.2026"):
+        assert (await api.get(bad, headers=AUTH)).status == 422
+    assert (await api.get(url)).status == 401
