@@ -26,13 +26,15 @@ from bot.i18n import N_, LanguageMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
 from bot.notifier import AttachmentDownloader, DeadlineWatch, OutboxNotices, OutboxWorker
 from bot.rendering import Renderer
-from dialogs import application, card, cases, catalog, checklist, language, menu
+from dialogs import application, booking, card, cases, catalog, checklist, language, menu
 from dialogs.widgets import KenesMessageManager
 from domain.catalog import Catalog, load_catalog
 from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.matching import Matcher
-from handlers import clerks, commands, errors, fallback, questions, survey
+from domain.slots import BookingConfig
+from handlers import bookings, clerks, commands, errors, fallback, questions, survey
 from registry.api import RegistryContext, create_app
+from registry.bookings import BookingService
 from registry.cases import CaseService, Clock
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import SQLAlchemyStorage
@@ -47,6 +49,8 @@ COMMANDS = (
     ("start", N_("Start over")),
     ("menu", N_("Main menu")),
     ("services", N_("Services and their cards")),
+    ("bookings", N_("My booked visits")),
+    ("status", N_("My applications")),
     ("language", N_("Change the language")),
     ("help", N_("How to use the bot")),
 )
@@ -91,10 +95,15 @@ class Services:
     matcher: Matcher
     calendar: WorkingCalendar
     notices: OutboxNotices
+    booking_config: BookingConfig
     clock: Clock = utcnow
 
     def case_service(self, repositories: Repositories) -> CaseService:
         return CaseService(repositories, self.catalog, self.calendar, self.notices, self.clock)
+
+    def booking_service(self, repositories: Repositories) -> BookingService:
+        return BookingService(repositories, self.catalog, self.calendar, self.booking_config, self.notices,
+                              self.clock)
 
 
 def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
@@ -103,7 +112,8 @@ def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
     renderer = Renderer(i18n)
     notices = OutboxNotices(renderer, catalog_, settings.default_locale, settings.clerk_chat_id)
     return Services(catalog=catalog_, i18n=i18n, renderer=renderer, matcher=Matcher(catalog_),
-                    calendar=WorkingCalendar(CalendarOverrides.load()), notices=notices, clock=clock)
+                    calendar=WorkingCalendar(CalendarOverrides.load()), notices=notices,
+                    booking_config=BookingConfig.load(), clock=clock)
 
 
 def build_dispatcher(
@@ -129,7 +139,7 @@ def build_dispatcher(
     dp.shutdown.register(in_flight.drain)
     # The Dispatcher registered closing the FSM storage first; updates must finish before it.
     dp.shutdown.handlers.insert(0, dp.shutdown.handlers.pop())
-    dp.update.outer_middleware(DatabaseMiddleware(sessions, services.case_service))
+    dp.update.outer_middleware(DatabaseMiddleware(sessions, services.case_service, services.booking_service))
     dp.update.outer_middleware(UserMiddleware())
     LanguageMiddleware(services.i18n).setup(dp)
     # Messages are routed before the dialogs, which would otherwise take every message
@@ -139,6 +149,7 @@ def build_dispatcher(
         clerks.create_router(),
         commands.create_router(),
         survey.create_router(),
+        bookings.create_router(),
         questions.create_router(),
         fallback.create_messages_router(),
         language.create_dialog(),
@@ -148,6 +159,8 @@ def build_dispatcher(
         checklist.create_dialog(),
         application.create_dialog(),
         cases.create_dialog(),
+        booking.create_dialog(),
+        booking.create_my_bookings_dialog(),
         fallback.create_buttons_router(),
     )
     setup_dialogs(dp, events_isolation=events_isolation, message_manager=KenesMessageManager())
@@ -177,7 +190,8 @@ async def start_registry_api(settings: Settings, sessions: SessionFactory, servi
         logger.info("registry API is off (REGISTRY_TOKEN is not set)")
         return None
     context = RegistryContext(sessions=sessions, catalog=services.catalog, calendar=services.calendar,
-                              notices=services.notices, file_store=settings.file_store_dir, clock=services.clock)
+                              notices=services.notices, file_store=settings.file_store_dir,
+                              booking_config=services.booking_config, clock=services.clock)
     runner = web.AppRunner(create_app(context, settings.registry_token.get_secret_value()), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.registry_host, settings.registry_port).start()

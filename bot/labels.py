@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
+from babel.dates import format_date
 
 
 def status_name(status: str) -> str:
@@ -32,6 +33,44 @@ def event_name(action: str) -> str:
     return names.get(action, action)
 
 
+def visit_status(status: str) -> str:
+    names = {
+        "active": _("booked"),
+        "cancelled": _("cancelled"),
+        "served": _("served"),
+        "no_show": _("missed"),
+    }
+    return names.get(status, status)
+
+
 def survey_answer_labels() -> tuple[str, str, str]:
     """The three answers of the satisfaction survey, in the order of ``SURVEY_ANSWERS``."""
     return (_("Not satisfied"), _("Partly satisfied"), _("Satisfied"))
+
+
+def booking_error(error: object, locale: str) -> str:
+    """Why a booking could not be made or changed, for the user (``locale`` is already active)."""
+    code = getattr(error, "code", "")
+    details = getattr(error, "details", {})
+    if code == "blocked":
+        return _("New bookings are closed for you until {date}: {count} booked visits were missed within "
+                 "{days} days. You can still come to the office and take a place in the queue.").format(
+            date=format_date(details["until"], "long", locale=locale), count=details["count"], days=details["days"])
+    if code == "active_exists":
+        return _("You already have an active booking for this service, talon No {number}. "
+                 "Move or cancel it in «My bookings».").format(number=details["number"])
+    if code == "too_many":
+        return _("No more than {limit} bookings in {days} days. Please try again later.").format(
+            limit=details["limit"], days=details["days"])
+    if code == "too_late":
+        return _("A booking can be changed or cancelled only up to {minutes} minutes before the visit.").format(
+            minutes=details["minutes"])
+    messages = {
+        "full": _("Sorry, this time was just taken. Please choose another."),
+        "slot_unavailable": _("This time can no longer be booked. Please choose another."),
+        "not_active": _("This booking is no longer active."),
+        "not_found": _("No booking with this number was found."),
+        "not_bookable": _("Visits to this office cannot be booked."),
+        "concurrent": _("The booking changed at the same moment; please open it again."),
+    }
+    return messages.get(code, _("The booking could not be made."))

@@ -12,6 +12,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
+from registry.bookings import BookingService
 from registry.cases import CaseService
 from storage.database import SessionFactory
 from storage.models import utcnow
@@ -54,11 +55,13 @@ class InFlightUpdates(BaseMiddleware):
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """Opens one session per update; handlers get ``session``, ``repositories`` and ``cases``."""
+    """One session per update; handlers get ``session``, ``repositories``, ``cases``, ``bookings``."""
 
-    def __init__(self, sessions: SessionFactory, cases: Callable[[Repositories], CaseService]) -> None:
+    def __init__(self, sessions: SessionFactory, cases: Callable[[Repositories], CaseService],
+                 bookings: Callable[[Repositories], BookingService]) -> None:
         self.sessions = sessions
         self.cases = cases
+        self.bookings = bookings
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.sessions() as session:
@@ -66,6 +69,7 @@ class DatabaseMiddleware(BaseMiddleware):
             data["session"] = session
             data["repositories"] = repositories
             data["cases"] = self.cases(repositories)
+            data["bookings"] = self.bookings(repositories)
             return await handler(event, data)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot import labels
-from domain.catalog import WEEKDAYS, Text
+from domain.catalog import WEEKDAYS, Document, Standard, Text
 from domain.deadlines import ALMATY
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -19,6 +20,23 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 def text_in(value: Text | None, locale: str) -> str:
     return value.get(locale) if value is not None else ""
+
+
+def condition_text(standard: Standard, document: Document, locale: str) -> str:
+    """The answers a document applies to ("Иностранец / без гражданства")."""
+    labels = [
+        option.label.get(locale)
+        for question in standard.questions if question.id in document.when
+        for option in question.options if option.id in document.when[question.id]
+    ]
+    return " / ".join(labels)
+
+
+def local_time(value: time | datetime, locale: str) -> str:
+    """A time of day; a moment (an aware datetime) is shown at Almaty's clock."""
+    if isinstance(value, datetime):
+        return format_time(value, "short", tzinfo=ALMATY, locale=locale)
+    return format_time(value, "short", locale=locale)
 
 
 def weekday_span(days: list[str], locale: str) -> str:
@@ -57,11 +75,16 @@ class Renderer:
             return lambda value: function(value, i18n.current_locale)
 
         self.env.globals["t"] = localised(text_in)
-        self.env.globals.update(status_name=labels.status_name, event_name=labels.event_name)
+        self.env.globals.update(status_name=labels.status_name, event_name=labels.event_name,
+                                visit_status=labels.visit_status,
+                                condition_text=lambda s, d: condition_text(s, d, i18n.current_locale))
         self.env.filters.update(
-            time=localised(lambda v, loc: format_time(v, "short", locale=loc)),
+            time=localised(local_time),
             date=localised(lambda v, loc: format_date(v, "long", locale=loc)),
             shortdate=localised(lambda v, loc: format_date(v, "short", locale=loc)),
+            shortdatetime=localised(lambda v, loc: "{} {}".format(
+                format_date(v.astimezone(ALMATY), "short", locale=loc),
+                format_time(v, "short", tzinfo=ALMATY, locale=loc))),
             datetime=localised(lambda v, loc: "{}, {}".format(
                 format_date(v.astimezone(ALMATY), "long", locale=loc),
                 format_time(v, "short", tzinfo=ALMATY, locale=loc))),

@@ -16,6 +16,7 @@ from dialogs.common import (
     GROUPS,
     KEYS,
     PURPOSE_APPLY,
+    PURPOSE_BOOK,
     PURPOSE_CARD,
     PURPOSE_CHECKLIST,
     card_context,
@@ -31,6 +32,7 @@ from dialogs.states import CardSG
 from dialogs.widgets import I18nFormat
 from domain.catalog import Placement
 from domain.facts import SHORT_FACTS
+from domain.slots import bookable_standard
 
 # Cards mention web sites; a preview of one of them would only push the text away.
 NO_PREVIEW = LinkPreview(is_disabled=True)
@@ -58,7 +60,7 @@ async def get_page(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     text = renderer_of(dialog_manager).render(
         template, locale_of(dialog_manager), **card_context(dialog_manager, placement)
     )
-    return {"text": text}
+    return {"text": text, "bookable": bookable_standard(placement.standard)}
 
 
 def _answer_block(manager: DialogManager, placements: list[Placement], fact: str, short: bool) -> str:
@@ -98,6 +100,10 @@ async def open_application(callback: CallbackQuery, button: Button, manager: Dia
     await open_placements(manager, manager.dialog_data[KEYS], purpose=PURPOSE_APPLY)
 
 
+async def open_booking(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await open_placements(manager, manager.dialog_data[KEYS], purpose=PURPOSE_BOOK)
+
+
 async def go_back(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     await leave(manager)
 
@@ -129,6 +135,7 @@ def _footer() -> list[Any]:
     return [
         Row(Button(I18nFormat("✅ Check my documents"), id="checklist", on_click=open_checklist),
             Button(I18nFormat("📝 Apply online"), id="apply", on_click=open_application)),
+        Button(I18nFormat("📅 Book a visit"), id="book", on_click=open_booking, when="bookable"),
         Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=go_back), menu_button()),
     ]
 

@@ -18,6 +18,7 @@ from dialogs.common import (
     KEYS,
     MEMBERS,
     PURPOSE,
+    PURPOSE_BOOK,
     PURPOSE_CARD,
     catalog_of,
     leave,
@@ -30,6 +31,7 @@ from dialogs.states import CatalogSG
 from dialogs.widgets import I18nFormat
 from domain.catalog import Catalog, Placement
 from domain.matching import normalize
+from domain.slots import bookable_standard
 
 HISTORY = "history"
 ITEMS = "items"
@@ -37,7 +39,11 @@ ITEMS = "items"
 
 async def on_start(start_data: Any, manager: DialogManager) -> None:
     data = start_data if isinstance(start_data, dict) else {}
-    keys = data.get(KEYS) or [list(p.key) for p in catalog_of(manager).placements]
+    purpose = data.get(PURPOSE, PURPOSE_CARD)
+    keys = data.get(KEYS) or [
+        list(p.key) for p in catalog_of(manager).placements
+        if purpose != PURPOSE_BOOK or bookable_standard(p.standard)
+    ]
     manager.dialog_data.update({
         KEYS: keys, FACT: data.get(FACT), PURPOSE: data.get(PURPOSE, PURPOSE_CARD),
         MEMBERS: data.get(MEMBERS) or {}, ANSWERS: data.get(ANSWERS) or {}, HISTORY: [],

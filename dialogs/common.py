@@ -23,6 +23,7 @@ PURPOSE = "purpose"
 PURPOSE_CARD = "card"
 PURPOSE_CHECKLIST = "checklist"
 PURPOSE_APPLY = "apply"
+PURPOSE_BOOK = "book"
 ANSWERS = "answers"
 
 

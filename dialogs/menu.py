@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Start, SwitchTo
+from aiogram_dialog.widgets.kbd import Group, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from dialogs.common import PURPOSE, PURPOSE_APPLY, PURPOSE_CHECKLIST, locale_of, renderer_of
-from dialogs.states import CasesSG, CatalogSG, LanguageSG, MenuSG
+from dialogs.common import PURPOSE, PURPOSE_APPLY, PURPOSE_BOOK, PURPOSE_CHECKLIST, locale_of, renderer_of
+from dialogs.states import CasesSG, CatalogSG, LanguageSG, MenuSG, MyBookingsSG
 from dialogs.widgets import I18nFormat
 
 
@@ -24,12 +24,22 @@ def create_dialog() -> Dialog:
     return Dialog(
         Window(
             Format("{text}"),
-            Start(I18nFormat("🗂 Services"), id="services", state=CatalogSG.service),
-            Start(I18nFormat("✅ Check my documents"), id="checklist", state=CatalogSG.service,
-                  data={PURPOSE: PURPOSE_CHECKLIST}),
-            Start(I18nFormat("📝 Apply online"), id="apply", state=CatalogSG.service,
-                  data={PURPOSE: PURPOSE_APPLY}),
-            Start(I18nFormat("📂 My cases"), id="my_cases", state=CasesSG.list),
+            Group(
+                Start(I18nFormat("🗂 Services"), id="services", state=CatalogSG.service),
+                Start(
+                    I18nFormat("✅ Check my documents"),
+                    id="checklist",
+                    state=CatalogSG.service,
+                    data={PURPOSE: PURPOSE_CHECKLIST},
+                ),
+                Start(
+                    I18nFormat("📝 Apply online"), id="apply", state=CatalogSG.service, data={PURPOSE: PURPOSE_APPLY}
+                ),
+                Start(I18nFormat("📂 My cases"), id="my_cases", state=CasesSG.list),
+                Start(I18nFormat("📅 Book a visit"), id="book", state=CatalogSG.service, data={PURPOSE: PURPOSE_BOOK}),
+                Start(I18nFormat("🎫 My bookings"), id="my_bookings", state=MyBookingsSG.list),
+                width=2,
+            ),
             SwitchTo(I18nFormat("💬 Ask a question"), id="ask", state=MenuSG.ask),
             Start(I18nFormat("🌐 Language: Қазақша / Русский"), id="language", state=LanguageSG.choose),
             state=MenuSG.main,

@@ -24,6 +24,7 @@ from dialogs.common import (
     MEMBERS,
     PURPOSE,
     PURPOSE_APPLY,
+    PURPOSE_BOOK,
     PURPOSE_CARD,
     PURPOSE_CHECKLIST,
     card_context,
@@ -31,9 +32,10 @@ from dialogs.common import (
     placements_of,
     renderer_of,
 )
-from dialogs.states import ApplicationSG, CardSG, CatalogSG, ChecklistSG
+from dialogs.states import ApplicationSG, BookingSG, CardSG, CatalogSG, ChecklistSG
 from domain.catalog import Placement
 from domain.facts import SHORT_FACTS, group_by, signature
+from domain.slots import bookable_standard
 
 Keys = list[list[str]]
 MAX_GROUPS = 3
@@ -99,6 +101,9 @@ def decide(
     """
     members = members or {}
     placements = placements_of(manager, keys)
+    if purpose == PURPOSE_BOOK:  # only offices with visiting hours
+        placements = [p for p in placements if bookable_standard(p.standard)]
+        keys = [list(p.key) for p in placements]
 
     def expand(group: list[Placement]) -> Keys:
         return [m for p in group for m in members.get(key_id(p.key), [list(p.key)])]
@@ -113,6 +118,9 @@ def decide(
     step = next_step(placements, purpose)
     if step is not None:
         return Target(step, {KEYS: keys, FACT: fact, PURPOSE: purpose, MEMBERS: members, ANSWERS: answers})
+    if purpose == PURPOSE_BOOK:
+        first = placements[0]
+        return Target(BookingSG.day, {"standard": first.standard.id, "office": first.office.id})
     if purpose == PURPOSE_APPLY:
         first = placements[0]
         return Target(ApplicationSG.question,

@@ -55,6 +55,20 @@ class CasesSG(StatesGroup):
     detail = State()
 
 
+class BookingSG(StatesGroup):
+    day = State()
+    time = State()
+    confirm = State()
+    talon = State()
+    refused = State()
+
+
+class MyBookingsSG(StatesGroup):
+    list = State()
+    detail = State()
+    cancel = State()
+
+
 # Windows that take typed text or files: messages there go to the dialog, not to the
 # free-text questions or the non-text hint.
 INPUT_STATES = frozenset({

@@ -1,4 +1,5 @@
-"""Clerks in Telegram: /case NUMBER with buttons for the allowed moves, /cases, reasons and grounds.
+"""Clerks in Telegram: /case NUMBER with buttons for the allowed moves, /cases, reasons and grounds;
+/schedule OFFICE [DATE] and /visit TALON for booked visits (arrived, served, did not come).
 
 Clerks are the users in ``CLERK_IDS``; they work in a private chat with the bot or in the
 clerks' group (``CLERK_CHAT_ID``). Anyone else gets a polite "not allowed" and nothing changes.
@@ -8,6 +9,7 @@ Moves go through :class:`registry.cases.CaseService`, like the registry API's.
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 from typing import Any
 
 from aiogram import F, Router
@@ -19,15 +21,18 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from babel.numbers import format_percent
 
 from bot.config import Settings
-from bot.labels import status_name
+from bot.labels import booking_error, status_name
 from bot.rendering import Renderer
 from dialogs.forms import FORMS
 from domain.catalog import Catalog
+from domain.deadlines import ALMATY, local_date
 from domain.lifecycle import Action, IllegalTransition
+from registry.bookings import BookingError, BookingService, waited_minutes
 from registry.cases import CaseNotFound, CaseService, parse_number
-from storage.models import Case
+from storage.models import Booking, Case
 
 logger = logging.getLogger(__name__)
 MAX_REASON = 1000
@@ -46,6 +51,11 @@ class ClerkGround(CallbackData, prefix="cg"):
 class ClerkExtension(CallbackData, prefix="cx"):
     number: str
     months: int
+
+
+class VisitAction(CallbackData, prefix="vs"):
+    number: str
+    event: str
 
 
 class ClerkSG(StatesGroup):
@@ -264,6 +274,92 @@ async def cancel_reason(message: Message, state: FSMContext) -> None:
     await message.answer(_("Cancelled; the case is unchanged."))
 
 
+def parse_day(text: str, today: date) -> date | None:
+    """A date typed as 2026-11-24 or 24.11.2026; today when nothing is typed."""
+    text = text.strip()
+    if not text:
+        return today
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+async def schedule_command(message: Message, command: CommandObject, bookings: BookingService,
+                           renderer: Renderer, catalog: Catalog, i18n: I18n) -> None:
+    office_id, _sep, rest = (command.args or "").strip().partition(" ")
+    offices = {o.id: (s, o) for s in catalog.standards.values() for o in catalog.offices_of(s.id)}
+    day = parse_day(rest, local_date(bookings.clock()))
+    if office_id not in offices or day is None:
+        await message.answer(_("Send the office and, if not today, the date: /schedule psc_aktau 2026-11-24"))
+        return
+    standard, office = offices[office_id]
+    day_bookings = await bookings.day(office_id, day)
+    waited = {b.number: round(w) for b in day_bookings if (w := waited_minutes(b)) is not None}
+    limit = standard.queue.submit_minutes or 40
+    within = sum(1 for w in waited.values() if w <= limit)
+    share = format_percent(within / len(waited), locale=i18n.current_locale) if waited else ""
+    text = renderer.render("clerk_schedule.j2", i18n.current_locale, office=office, day=day, bookings=day_bookings,
+                           catalog=catalog, waited=waited, served=len(waited), limit=limit, within=within,
+                           share=share)
+    buttons = [[InlineKeyboardButton(text=f"{b.starts_at.astimezone(ALMATY):%H:%M} {b.number}",
+                                     callback_data=VisitAction(number=b.number or "", event="show").pack())]
+               for b in day_bookings if b.status == "active"][:30]
+    await message.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None)
+
+
+def visit_markup(booking: Booking) -> InlineKeyboardMarkup | None:
+    if booking.status != "active":
+        return None
+    number = booking.number or ""
+    events = [("served", _("✅ Served"))] if booking.arrived_at else [
+        ("arrived", _("👋 Arrived")), ("served", _("✅ Served")), ("no_show", _("❌ Did not come"))]
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=label, callback_data=VisitAction(number=number, event=event).pack())
+        for event, label in events]])
+
+
+def render_visit(booking: Booking, renderer: Renderer, catalog: Catalog, locale: str) -> str:
+    placement = catalog.placement(booking.standard_id, booking.office_id)
+    return renderer.render("clerk_visit.j2", locale, booking=booking, office=placement.office,
+                           service=catalog.service(booking.service_id))
+
+
+async def visit_command(message: Message, command: CommandObject, bookings: BookingService, renderer: Renderer,
+                        catalog: Catalog, i18n: I18n) -> None:
+    try:
+        booking = await bookings.get(command.args or "")
+    except BookingError as error:
+        await message.answer(booking_error(error, i18n.current_locale))
+        return
+    await message.answer(render_visit(booking, renderer, catalog, i18n.current_locale),
+                         reply_markup=visit_markup(booking))
+
+
+async def on_visit(callback: CallbackQuery, callback_data: VisitAction, bookings: BookingService,
+                   renderer: Renderer, catalog: Catalog, i18n: I18n) -> None:
+    locale = i18n.current_locale
+    try:
+        if callback_data.event == "show":
+            booking = await bookings.get(callback_data.number)
+        else:
+            booking = await bookings.mark(callback_data.number, callback_data.event)
+            logger.info("booking %s: %s by clerk %s", booking.number, callback_data.event, callback.from_user.id)
+    except BookingError as error:
+        await callback.answer(booking_error(error, locale) if error.code != "too_early" else
+                              _("Not done: the time of the visit has not come yet."), show_alert=True)
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        text = render_visit(booking, renderer, catalog, locale)
+        if callback_data.event == "show":
+            await callback.message.answer(text, reply_markup=visit_markup(booking))
+        else:
+            await callback.message.edit_text(text, reply_markup=visit_markup(booking))
+
+
 def create_router() -> Router:
     """Clerk commands and buttons; placed before the dialogs and the free-text questions."""
     router = Router(name=__name__)
@@ -273,9 +369,12 @@ def create_router() -> Router:
     router.message.register(on_reason, place, clerk, StateFilter(ClerkSG.reason), F.text)
     router.message.register(case_command, place, clerk, Command("case"))
     router.message.register(cases_command, place, clerk, Command("cases"))
-    router.message.register(not_allowed_message, place, Command("case", "cases"))
+    router.message.register(schedule_command, place, clerk, Command("schedule"))
+    router.message.register(visit_command, place, clerk, Command("visit"))
+    router.message.register(not_allowed_message, place, Command("case", "cases", "schedule", "visit"))
     router.callback_query.register(on_action, clerk, ClerkAction.filter())
     router.callback_query.register(on_ground, clerk, ClerkGround.filter())
     router.callback_query.register(on_extension, clerk, ClerkExtension.filter())
-    router.callback_query.register(not_allowed_button, F.data.regexp(r"^c[kgx]:"))
+    router.callback_query.register(on_visit, clerk, VisitAction.filter())
+    router.callback_query.register(not_allowed_button, F.data.regexp(r"^(c[kgx]|vs):"))
     return router

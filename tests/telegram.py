@@ -69,6 +69,7 @@ class RecordingSession(BaseSession):
         self.results: list[Any] = []
         self._queued: deque[Any] = deque()
         self.deleted: set[tuple[int, int]] = set()
+        self.answered: set[str] = set()
         self.downloads: list[str] = []
         self.clock: Callable[[], datetime] | None = None  # when set, each request's time is kept
         self.times: list[datetime | None] = []
@@ -102,6 +103,12 @@ class RecordingSession(BaseSession):
         if gone and isinstance(method, (EditMessageText, EditMessageReplyMarkup, DeleteMessage)):
             what = "delete" if isinstance(method, DeleteMessage) else "edit"
             return TelegramBadRequest(method=method, message=f"Bad Request: message to {what} not found")
+        if isinstance(method, AnswerCallbackQuery):  # Telegram takes one answer per query
+            if method.callback_query_id in self.answered:
+                return TelegramBadRequest(method=method, message="Bad Request: query is too old and response "
+                                                                 "timeout expired or query ID is invalid")
+            self.answered.add(method.callback_query_id)
+            return True
         if isinstance(method, DeleteMessage):
             self.deleted.add((int(method.chat_id), int(method.message_id)))
             return True
@@ -207,7 +214,7 @@ class ChatClient:
                 self.find(method.message_id).markup = _markup(method.reply_markup)
             elif isinstance(method, DeleteMessage):
                 self.chat = [m for m in self.chat if m.message_id != method.message_id]
-            elif isinstance(method, AnswerCallbackQuery):
+            elif isinstance(method, AnswerCallbackQuery):  # only the first answer reaches the user
                 self.answers.append(method)
         return [method for method, _ in mine]
 
@@ -275,21 +282,23 @@ class ChatClient:
                  PhotoSize(file_id=f"p{n}", file_unique_id=f"up{n}", width=1280, height=960, file_size=size)]
         return await self.send_content(photo=sizes)
 
-    def button(self, label: str, message: ChatMessage | None = None) -> tuple[ChatMessage, InlineKeyboardButton]:
-        """The button whose text contains ``label`` on ``message`` (default: the newest with buttons)."""
+    def button(self, label: str, message: ChatMessage | None = None,
+               exact: bool = False) -> tuple[ChatMessage, InlineKeyboardButton]:
+        """The button whose text contains (or is) ``label`` on ``message`` (default: the newest with buttons)."""
         candidates = [message] if message else [m for m in reversed(self.chat) if m.buttons]
         for candidate in candidates:
             for button in candidate.buttons:
-                if label in button.text:
+                if (label == button.text) if exact else (label in button.text):
                     return candidate, button
             if message is None:
                 break
         shown = candidates[0].button_texts if candidates else []
         raise AssertionError(f"no button with {label!r}; buttons: {shown}")
 
-    async def click(self, label: str, message: ChatMessage | None = None) -> list[TelegramMethod[Any]]:
-        """The user presses the button whose text contains ``label``."""
-        target, button = self.button(label, message)
+    async def click(self, label: str, message: ChatMessage | None = None,
+                    exact: bool = False) -> list[TelegramMethod[Any]]:
+        """The user presses the button whose text contains (or, ``exact``, is) ``label``."""
+        target, button = self.button(label, message, exact)
         assert button.callback_data is not None, f"{button.text!r} is not a callback button"
         return await self.click_data(button.callback_data, target)
 

@@ -31,7 +31,7 @@ async def test_first_start_offers_languages_preselected_from_telegram(app: App, 
     assert KK_MENU in ru.last.text
     assert ru.last.button_texts == [
         "🗂 Қызметтер", "✅ Құжаттарымды тексеру", "📝 Онлайн өтініш беру", "📂 Менің өтініштерім",
-        "💬 Сұрақ қою", "🌐 Тіл: Қазақша / Русский",
+        "📅 Қабылдауға жазылу", "🎫 Менің жазылуларым", "💬 Сұрақ қою", "🌐 Тіл: Қазақша / Русский",
     ]
     assert await stored_language(app, ru.user_id) == "kk"
 
@@ -90,7 +90,8 @@ async def test_commands_are_registered_per_language(app: App) -> None:
     calls = [m for m in app.session.requests if isinstance(m, SetMyCommands)]
     assert [c.language_code for c in calls] == ["kk", "ru", None]
     by_language = {c.language_code: {cmd.command: cmd.description for cmd in c.commands} for c in calls}
-    assert list(by_language["kk"]) == ["start", "menu", "services", "language", "help"]
+    assert list(by_language["kk"]) == ["start", "menu", "services", "bookings", "status", "language", "help"]
+    assert by_language["ru"]["bookings"] == "Мои записи на приём"
     assert by_language["kk"]["language"] == "Тілді ауыстыру"
     assert by_language["ru"]["language"] == "Сменить язык"
     assert by_language[None] == by_language["kk"]

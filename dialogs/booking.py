@@ -1,0 +1,343 @@
+"""Booking a visit (a calendar of bookable days, the free times, a confirmation, the talon)
+and «My bookings» (list, open, move, cancel)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+from operator import itemgetter
+from typing import Any
+
+from aiogram.types import CallbackQuery, InlineKeyboardButton
+from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog.widgets.kbd import Button, Calendar, Row, ScrollingGroup, Select, Start, SwitchTo
+from aiogram_dialog.widgets.kbd.calendar_kbd import (
+    CalendarConfig,
+    CalendarDaysView,
+    CalendarScope,
+    CalendarScopeView,
+    CalendarUserConfig,
+    empty_button,
+)
+from aiogram_dialog.widgets.text import Format, Text
+from babel.dates import format_date, format_time
+
+from bot.labels import booking_error
+from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
+from dialogs.states import BookingSG, MyBookingsSG
+from dialogs.widgets import I18nFormat
+from domain.deadlines import ALMATY
+from registry.bookings import BookingError, BookingService
+
+STANDARD, OFFICE, DAY, START, MOVING, NUMBER = "standard", "office", "day", "start", "moving", "number"
+
+
+def _service(manager: DialogManager) -> BookingService:
+    return manager.middleware_data["bookings"]
+
+
+class BabelDate(Text):
+    """A date of the calendar in the user's language (babel pattern, e.g. "LLLL y")."""
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__()
+        self.pattern = pattern
+
+    async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
+        return format_date(data["date"], self.pattern, locale=locale_of(manager))
+
+
+def _blank(button: InlineKeyboardButton) -> bool:
+    return not button.callback_data
+
+
+class BookableDaysView(CalendarDaysView):
+    """Days without a free place are blank, weeks without one are left out, no zooming out."""
+
+    async def _render_date_button(self, selected_date: date, today: date, data: dict,
+                                  manager: DialogManager) -> InlineKeyboardButton:
+        if selected_date.isoformat() not in data.get("bookable", ()):
+            return empty_button()
+        return await super()._render_date_button(selected_date, today, data, manager)
+
+    async def _render_days(self, config: CalendarConfig, offset: date, data: dict,
+                           manager: DialogManager) -> list[list[InlineKeyboardButton]]:
+        weeks = await super()._render_days(config, offset, data, manager)
+        return [week for week in weeks if not all(_blank(day) for day in week)]
+
+    async def _render_pager(self, config: CalendarConfig, offset: date, data: dict,
+                            manager: DialogManager) -> list[InlineKeyboardButton]:
+        previous, _zoom, following = await super()._render_pager(config, offset, data, manager) or (
+            empty_button(), None, empty_button())
+        return [] if _blank(previous) and _blank(following) else [previous, following]
+
+
+class BookingCalendar(Calendar):
+    """aiogram-dialog's calendar, in Kazakh or Russian, offering only bookable days."""
+
+    def _init_views(self) -> dict[CalendarScope, CalendarScopeView]:
+        days = BookableDaysView(
+            self._item_callback_data,
+            date_text=Format("{date:%d}"),
+            today_text=Format("•{date:%d}•"),
+            weekday_text=BabelDate("EEEEEE"),
+            header_text=BabelDate("🗓 LLLL y"),
+            next_month_text=BabelDate("LLLL »"),
+            prev_month_text=BabelDate("« LLLL"),
+        )
+        views = super()._init_views()
+        views[CalendarScope.DAYS] = days
+        return views
+
+    async def _handle_scope_months(self, data: Any, manager: DialogManager) -> None:
+        """Stay on the days: only the next 30 days matter."""
+
+    async def _get_user_config(self, data: dict, manager: DialogManager) -> CalendarUserConfig:
+        bookable = sorted(data.get("bookable", ())) or [date.today().isoformat()]
+        return CalendarUserConfig(firstweekday=0, timezone=ALMATY,  # type: ignore[arg-type]
+                                  min_date=date.fromisoformat(bookable[0]),
+                                  max_date=date.fromisoformat(bookable[-1]))
+
+
+# --- booking --------------------------------------------------------------------------------
+
+
+def _header(manager: DialogManager) -> str:
+    catalog, locale = catalog_of(manager), locale_of(manager)
+    placement = catalog.placement(manager.dialog_data[STANDARD], manager.dialog_data[OFFICE])
+    service = catalog.service(placement.standard.service)
+    return f"📅 <b>{escape(service.name.get(locale))}</b>\n🏢 {escape(placement.office.name.get(locale))}"
+
+
+async def on_start(start_data: Any, manager: DialogManager) -> None:
+    data = start_data if isinstance(start_data, dict) else {}
+    manager.dialog_data.update({STANDARD: data[STANDARD], OFFICE: data[OFFICE], MOVING: data.get(MOVING)})
+    service = _service(manager)
+    if manager.dialog_data[MOVING] is None:
+        placement = service.placement(data[STANDARD], data[OFFICE])
+        try:
+            await service.check_user(manager.event.from_user.id, placement.standard.service,
+                                     service.rules(placement))
+        except BookingError as error:
+            manager.dialog_data["refusal"] = booking_error(error, locale_of(manager))
+            await manager.switch_to(BookingSG.refused)
+
+
+async def get_days(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    days = await _service(dialog_manager).bookable_days(data[STANDARD], data[OFFICE])
+    return {"header": _header(dialog_manager), "bookable": [d.isoformat() for d in days], "none": not days,
+            "moving": data[MOVING] or ""}
+
+
+async def on_day(callback: CallbackQuery, widget: Any, manager: DialogManager, day: date) -> None:
+    data = manager.dialog_data
+    if not await _service(manager).free_slots(data[STANDARD], data[OFFICE], day):
+        await callback.answer(_("No free places on this day. Please choose another."), show_alert=True)
+        return
+    data[DAY] = day.isoformat()
+    await manager.switch_to(BookingSG.time)
+
+
+async def get_times(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    locale = locale_of(dialog_manager)
+    day = date.fromisoformat(data[DAY])
+    slots = await _service(dialog_manager).free_slots(data[STANDARD], data[OFFICE], day)
+    times = [(s.isoformat(), format_time(s, "HH:mm", tzinfo=ALMATY, locale=locale)) for s, _free in slots]
+    return {"header": _header(dialog_manager), "day": format_date(day, "full", locale=locale), "times": times,
+            "none": not times}
+
+
+async def on_time(callback: CallbackQuery, widget: Any, manager: DialogManager, start: str) -> None:
+    manager.dialog_data[START] = start
+    await manager.switch_to(BookingSG.confirm)
+
+
+async def get_confirm(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    start = datetime.fromisoformat(dialog_manager.dialog_data[START])
+    locale = locale_of(dialog_manager)
+    when = f"{format_date(start.astimezone(ALMATY), 'full', locale=locale)}, " \
+           f"{format_time(start, 'HH:mm', tzinfo=ALMATY, locale=locale)}"
+    return {"header": _header(dialog_manager), "when": when, "moving": dialog_manager.dialog_data[MOVING] or ""}
+
+
+async def confirm(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """Book (or move) once; if the place went meanwhile, say so and show the free times again."""
+    data = manager.dialog_data
+    if data.get(NUMBER):
+        await manager.switch_to(BookingSG.talon)
+        return
+    service = _service(manager)
+    start = datetime.fromisoformat(data[START])
+    try:
+        if data[MOVING]:
+            booking = await service.reschedule(data[MOVING], callback.from_user.id, start)
+        else:
+            booking = await service.book(callback.from_user.id, data[STANDARD], data[OFFICE], start,
+                                         locale_of(manager))
+    except BookingError as error:
+        await callback.answer(booking_error(error, locale_of(manager)), show_alert=True)
+        if error.code in ("full", "slot_unavailable"):
+            await manager.switch_to(BookingSG.time)
+        return
+    data[NUMBER] = booking.number
+    await manager.switch_to(BookingSG.talon)
+
+
+async def get_talon(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"text": await render_talon(dialog_manager, dialog_manager.dialog_data[NUMBER])}
+
+
+async def render_talon(manager: DialogManager, number: str) -> str:
+    service = _service(manager)
+    booking = await service.get(number)
+    placement = manager.middleware_data["catalog"].placement(booking.standard_id, booking.office_id)
+    return renderer_of(manager).render(
+        "booking_talon.j2", locale_of(manager), booking=booking, s=placement.standard, office=placement.office,
+        service=catalog_of(manager).service(placement.standard.service),
+        notice=service.rules(placement).min_notice_minutes,
+    )
+
+
+async def get_refused(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"header": _header(dialog_manager), "reason": dialog_manager.dialog_data.get("refusal", "")}
+
+
+async def go_back(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await leave(manager)
+
+
+def create_dialog() -> Dialog:
+    footer = Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=go_back), menu_button())
+    return Dialog(
+        Window(
+            Format("{header}\n"),
+            I18nFormat("Moving talon No {moving}.", when="moving"),
+            I18nFormat("Choose a day; only days with free places can be chosen:", when=lambda d, w, m: not d["none"]),
+            I18nFormat("There are no free places in the coming days. Please try again later.", when="none"),
+            BookingCalendar(id="calendar", on_click=on_day, when=lambda d, w, m: not d["none"]),
+            footer,
+            state=BookingSG.day,
+            getter=get_days,
+        ),
+        Window(
+            Format("{header}\n\n<b>{day}</b>"),
+            I18nFormat("Choose the time:", when=lambda d, w, m: not d["none"]),
+            I18nFormat("All places on this day are taken now. Please choose another day.", when="none"),
+            ScrollingGroup(
+                Select(Format("{item[1]}"), id="time", item_id_getter=itemgetter(0), items="times", on_click=on_time),
+                id="times", width=5, height=10, hide_on_single_page=True,
+            ),
+            Row(SwitchTo(I18nFormat("⬅️ Another day"), id="days", state=BookingSG.day), menu_button()),
+            state=BookingSG.time,
+            getter=get_times,
+        ),
+        Window(
+            Format("{header}\n\n🗓 <b>{when}</b>\n"),
+            I18nFormat("Book this time?", when=lambda d, w, m: not d["moving"]),
+            I18nFormat("Move talon No {moving} to this time?", when="moving"),
+            Button(I18nFormat("✅ Confirm"), id="confirm", on_click=confirm),
+            Row(SwitchTo(I18nFormat("⬅️ Another time"), id="times", state=BookingSG.time), menu_button()),
+            state=BookingSG.confirm,
+            getter=get_confirm,
+        ),
+        Window(
+            Format("{text}"),
+            Start(I18nFormat("🎫 My bookings"), id="mine", state=MyBookingsSG.list, mode=StartMode.RESET_STACK,
+                  show_mode=ShowMode.SEND),
+            menu_button(ShowMode.SEND),
+            state=BookingSG.talon,
+            getter=get_talon,
+        ),
+        Window(
+            Format("{header}\n\n{reason}"),
+            footer,
+            state=BookingSG.refused,
+            getter=get_refused,
+        ),
+        on_start=on_start,
+    )
+
+
+# --- my bookings --------------------------------------------------------------------------
+
+
+async def get_mine(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    manager = dialog_manager
+    renderer, locale, catalog = renderer_of(manager), locale_of(manager), catalog_of(manager)
+    bookings = await _service(manager).of_user(manager.event.from_user.id)
+    items = [(b.number, renderer.render("booking_button.j2", locale, booking=b,
+                                        service=catalog.service(b.service_id))) for b in bookings[:30]]
+    return {"items": items, "empty": not items}
+
+
+async def on_booking(callback: CallbackQuery, widget: Any, manager: DialogManager, number: str) -> None:
+    manager.dialog_data[NUMBER] = number
+    await manager.switch_to(MyBookingsSG.detail)
+
+
+async def get_detail(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    number = dialog_manager.dialog_data[NUMBER]
+    booking = await _service(dialog_manager).visible(number, dialog_manager.event.from_user.id, is_clerk=False)
+    return {"text": await render_talon(dialog_manager, number), "active": booking.status == "active"}
+
+
+async def move(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    service = _service(manager)
+    booking = await service.visible(manager.dialog_data[NUMBER], callback.from_user.id, is_clerk=False)
+    await manager.start(BookingSG.day, data={STANDARD: booking.standard_id, OFFICE: booking.office_id,
+                                            MOVING: booking.number})
+
+
+async def cancel(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    try:
+        await _service(manager).cancel(manager.dialog_data[NUMBER], callback.from_user.id)
+    except BookingError as error:
+        await callback.answer(booking_error(error, locale_of(manager)), show_alert=True)
+        return
+    await callback.answer(_("The booking is cancelled; the place is free for others."), show_alert=True)
+    await manager.switch_to(MyBookingsSG.list)
+
+
+async def get_number(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"number": dialog_manager.dialog_data[NUMBER]}
+
+
+async def on_start_mine(start_data: Any, manager: DialogManager) -> None:
+    data = start_data if isinstance(start_data, dict) else {}
+    manager.dialog_data[NUMBER] = data.get(NUMBER)
+
+
+def create_my_bookings_dialog() -> Dialog:
+    return Dialog(
+        Window(
+            I18nFormat("🎫 <b>My bookings</b>", when=lambda d, w, m: not d["empty"]),
+            I18nFormat("You have no bookings. Open a service and press «Book a visit».", when="empty"),
+            ScrollingGroup(
+                Select(Format("{item[1]}"), id="booking", item_id_getter=itemgetter(0), items="items",
+                       on_click=on_booking),
+                id="bookings", width=1, height=8, hide_on_single_page=True,
+            ),
+            Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=go_back), menu_button()),
+            state=MyBookingsSG.list,
+            getter=get_mine,
+        ),
+        Window(
+            Format("{text}"),
+            Button(I18nFormat("🔁 Move to another time"), id="move", on_click=move, when="active"),
+            SwitchTo(I18nFormat("❌ Cancel the booking"), id="cancel", state=MyBookingsSG.cancel, when="active"),
+            Row(SwitchTo(I18nFormat("🎫 My bookings"), id="all", state=MyBookingsSG.list), menu_button()),
+            state=MyBookingsSG.detail,
+            getter=get_detail,
+        ),
+        Window(
+            I18nFormat("Cancel talon No {number}? The place will go to someone else."),
+            Button(I18nFormat("Yes, cancel it"), id="yes", on_click=cancel),
+            SwitchTo(I18nFormat("No, keep it"), id="no", state=MyBookingsSG.detail),
+            state=MyBookingsSG.cancel,
+            getter=get_number,
+        ),
+        on_start=on_start_mine,
+    )

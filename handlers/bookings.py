@@ -1,0 +1,40 @@
+"""/bookings, and the «Cancel the booking» button under reminders."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+
+from bot.labels import booking_error
+from bot.notifier import BOOKING_PREFIX
+from dialogs.states import MyBookingsSG
+from registry.bookings import BookingError, BookingService
+
+
+async def my_bookings(message: Message, dialog_manager: DialogManager) -> None:
+    await dialog_manager.start(MyBookingsSG.list, mode=StartMode.RESET_STACK)
+
+
+async def cancel_from_reminder(callback: CallbackQuery, dialog_manager: DialogManager, bookings: BookingService,
+                               i18n: I18n) -> None:
+    """Ask to confirm the cancellation of the booking a reminder is about."""
+    number = (callback.data or "").split(":")[-1]
+    try:
+        booking = await bookings.visible(number, callback.from_user.id, is_clerk=False)
+    except BookingError as error:
+        await callback.answer(booking_error(error, i18n.current_locale), show_alert=True)
+        return
+    await callback.answer()
+    await dialog_manager.start(MyBookingsSG.cancel, data={"number": booking.number},
+                               mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(my_bookings, F.chat.type == ChatType.PRIVATE, Command("bookings"))
+    router.callback_query.register(cancel_from_reminder, F.data.startswith(f"{BOOKING_PREFIX}:cancel:"))
+    return router
