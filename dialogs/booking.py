@@ -79,8 +79,8 @@ class BookingCalendar(Calendar):
     def _init_views(self) -> dict[CalendarScope, CalendarScopeView]:
         days = BookableDaysView(
             self._item_callback_data,
-            date_text=Format("{date:%d}"),
-            today_text=Format("•{date:%d}•"),
+            date_text=BabelDate("d"),
+            today_text=BabelDate("'•'d'•'"),
             weekday_text=BabelDate("EEEEEE"),
             header_text=BabelDate("🗓 LLLL y"),
             next_month_text=BabelDate("LLLL »"),

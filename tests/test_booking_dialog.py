@@ -299,3 +299,17 @@ async def test_the_card_offers_booking_where_the_office_receives_visitors(app: A
     await ru.click("Мангистауская область")
     await ru.click("Записаться на приём")
     assert RU_AKIMAT in ru.last.text and days(ru)[0] == "23"
+
+
+async def test_next_month_ends_at_the_horizon(app: App, ru: ChatClient, clock: FakeClock) -> None:
+    await open_missionary_booking(ru)
+    await ru.click("декабрь »")
+    assert "🗓 декабрь 2026" in ru.last.button_texts and "« ноябрь" in ru.last.button_texts
+    assert days(ru) == ["1", "2", "3", "4", "7", "8", "9", "10", "11", "14", "15", "17", "18", "21", "22", "23"]
+    assert "16" not in days(ru), "Independence Day"
+    assert not any("январь" in t for t in ru.last.button_texts), "nothing beyond 30 days"
+    await ru.click("15", exact=True)
+    assert "<b>вторник, 15 декабря 2026\u202fг.</b>" in ru.last.text
+    await ru.click("Другой день")
+    await ru.click("« ноябрь")
+    assert days(ru)[0] == "23"

@@ -81,6 +81,7 @@ async def test_ask_hint_has_examples_in_the_users_language(ru: ChatClient, kk: C
 async def test_help(ru: ChatClient, kk: ChatClient) -> None:
     await ru.send("/help")
     assert "Как пользоваться «Кеңес»" in ru.last.text and "/language — сменить язык" in ru.last.text
+    assert "/bookings — мои записи на приём: перенести или отменить" in ru.last.text
     await kk.send("/help")
     assert "Кеңесті қалай пайдалану керек" in kk.last.text and "/language — тілді ауыстыру" in kk.last.text
 
