@@ -151,7 +151,13 @@ async def get_times(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
 
 
 async def on_time(callback: CallbackQuery, widget: Any, manager: DialogManager, start: str) -> None:
-    manager.dialog_data[START] = start
+    """A time of the list; a time no longer free (or made up) sends the user back to the list."""
+    data = manager.dialog_data
+    free = await _service(manager).free_slots(data[STANDARD], data[OFFICE], date.fromisoformat(data[DAY]))
+    if start not in {s.isoformat() for s, _n in free}:
+        await callback.answer(booking_error(BookingError("full", "taken"), locale_of(manager)), show_alert=True)
+        return
+    data[START] = start
     await manager.switch_to(BookingSG.confirm)
 
 
@@ -274,6 +280,11 @@ async def get_mine(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, A
 
 
 async def on_booking(callback: CallbackQuery, widget: Any, manager: DialogManager, number: str) -> None:
+    try:
+        await _service(manager).visible(number, callback.from_user.id, is_clerk=False)
+    except BookingError as error:
+        await callback.answer(booking_error(error, locale_of(manager)), show_alert=True)
+        return
     manager.dialog_data[NUMBER] = number
     await manager.switch_to(MyBookingsSG.detail)
 

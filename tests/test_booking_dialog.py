@@ -313,3 +313,25 @@ async def test_next_month_ends_at_the_horizon(app: App, ru: ChatClient, clock: F
     await ru.click("Другой день")
     await ru.click("« ноябрь")
     assert days(ru)[0] == "23"
+
+
+async def test_forged_times_and_talons_are_refused(app: App, ru: ChatClient, clock: FakeClock) -> None:
+    await users(app, 7001)
+    await book(app, 7001, AKIMAT, at(TUESDAY, 11))
+    await open_missionary_booking(ru)
+    await ru.click("24", exact=True)
+    _, ten = ru.button("10:00")
+    assert ten.callback_data and "2026-11-24T10:00:00+05:00" in ten.callback_data
+    for forged in ("garbage", "2026-11-24T13:00:00+05:00", "2026-11-29T10:00:00+05:00"):
+        await ru.click_data(ten.callback_data.replace("2026-11-24T10:00:00+05:00", forged))
+        assert ru.answers[-1].text == "Извините, это время только что заняли. Выберите другое."
+        assert "Выберите время:" in ru.last.text
+    await ru.click("10:00")
+    await ru.click("Подтвердить")
+    await ru.click("Мои записи")
+    _, mine = ru.button("T-000002")
+    assert mine.callback_data
+    await ru.click_data(mine.callback_data.replace("T-000002", "T-000001"))
+    assert ru.answers[-1].text == "Запись с таким номером не найдена."
+    assert "11:00" not in ru.last.text, "someone else's talon is not shown"
+    assert [b.status for b in await stored(app)] == ["active", "active"]
