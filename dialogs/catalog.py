@@ -45,7 +45,7 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
         if purpose != PURPOSE_BOOK or bookable_standard(p.standard)
     ]
     manager.dialog_data.update({
-        KEYS: keys, FACT: data.get(FACT), PURPOSE: data.get(PURPOSE, PURPOSE_CARD),
+        KEYS: keys, FACT: data.get(FACT), PURPOSE: purpose,
         MEMBERS: data.get(MEMBERS) or {}, ANSWERS: data.get(ANSWERS) or {}, HISTORY: [],
     })
 

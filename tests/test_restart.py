@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.conftest import App
+from tests.conftest import App, FakeClock
 
 
 async def test_checklist_survives_a_restart(make_app: Callable[[], App]) -> None:
@@ -35,3 +35,21 @@ async def test_language_survives_a_restart(make_app: Callable[[], App]) -> None:
     after.chat = user.chat
     await after.send("сколько стоит справка")
     assert "💰 Тегін" in after.last.text
+
+
+async def test_booking_survives_a_restart(make_app: Callable[[], App], clock: FakeClock) -> None:
+    before = make_app()
+    user = before.client(language_code="ru", user_id=4444)
+    await user.start_in("Русский")
+    await user.click("Записаться на приём")
+    await user.click("Регистрация миссионеров")
+    await user.click("Атырауская область")
+    await user.click("24", exact=True)
+    await user.click("08:30")
+
+    after = make_app()
+    resumed = after.client(language_code="ru", user_id=4444)
+    resumed.chat = user.chat
+    await resumed.click("Подтвердить")
+    assert resumed.last.text.startswith("🎫 <b>Талон № T-000001</b>")
+    assert "🗓 24 ноября 2026\u202fг., 08:30" in resumed.last.text
