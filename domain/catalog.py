@@ -125,6 +125,8 @@ class Document(_Model):
 class Complaints(_Model):
     explains: Text
     addressee: Text
+    # Whom the bot addresses a complaint to, where ``addressee`` names several (the PSC director).
+    head: Text | None = None
     registered: Text | None = None
     proof: Text | None = None
     progress: Text | None = None

@@ -145,12 +145,16 @@ class CaseEvent(Base):
 
 
 class Attachment(Base):
-    """A scan sent with an application: Telegram's file id and metadata, then the stored copy."""
+    """A file sent with an application or a complaint: Telegram's file id and metadata, then
+    the stored copy. It belongs to a case or to a complaint."""
 
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True,
+                                                default=None)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True,
+                                                     default=None)
     document_id: Mapped[str] = mapped_column(String(64))
     file_id: Mapped[str] = mapped_column(String(255))
     file_unique_id: Mapped[str] = mapped_column(String(64))
@@ -163,7 +167,14 @@ class Attachment(Base):
     download_attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
 
-    case: Mapped[Case] = relationship(back_populates="attachments")
+    case: Mapped[Case | None] = relationship(back_populates="attachments")
+    complaint: Mapped[Complaint | None] = relationship(back_populates="attachments")
+
+    @property
+    def owner_number(self) -> str | None:
+        """The number of the case or complaint the file belongs to."""
+        owner = self.case or self.complaint
+        return owner.number if owner else None
 
 
 class Booking(Base):
@@ -202,6 +213,92 @@ class Booking(Base):
     )
 
 
+class Complaint(Base):
+    """A complaint about an office (and perhaps one of the complainant's cases)."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    user_id: Mapped[TelegramId] = mapped_column(ForeignKey("users.id"), index=True)
+    standard_id: Mapped[str] = mapped_column(String(64))
+    office_id: Mapped[str] = mapped_column(String(64), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), default=None)
+    topic: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    complainant: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    answer: Mapped[str | None] = mapped_column(Text, default=None)
+    forwarded_to: Mapped[str | None] = mapped_column(String(1000), default=None)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_at: Mapped[Timestamp] = mapped_column(onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="complaint", order_by="Attachment.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+    case: Mapped[Case | None] = relationship(lazy="selectin")
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+class ComplaintEvent(Base):
+    """One change of a complaint: who, when, from which status to which, and the text."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    at: Mapped[Timestamp]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    to_status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class ClerkTopic(Base):
+    """The applicant's topic in the clerks' forum group: created on the first hand-off, reused."""
+
+    __tablename__ = "clerk_topics"
+
+    user_id: Mapped[TelegramId] = mapped_column(ForeignKey("users.id"), primary_key=True, autoincrement=False)
+    chat_id: Mapped[TelegramId]
+    thread_id: Mapped[TelegramId]
+    created_at: Mapped[Timestamp]
+
+    __table_args__ = (UniqueConstraint("chat_id", "thread_id", name="uq_clerk_topics_chat_id"),)
+
+
+class Handoff(Base):
+    """A conversation handed to the clerks: open until a clerk's /close or the applicant's return."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[TelegramId] = mapped_column(ForeignKey("users.id"), index=True)
+    opened_at: Mapped[Timestamp]
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The clerks' next opening the applicant was told about (one notice per off-hours stretch).
+    told_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        Index("uq_handoffs_open_per_user", "user_id", unique=True,
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+    )
+
+
 class OutboxMessage(Base):
     """A message to send, written in the same transaction as the change it announces."""
 
@@ -212,6 +309,8 @@ class OutboxMessage(Base):
     user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     kind: Mapped[str] = mapped_column(String(32))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), default=None)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="SET NULL"),
+                                                     default=None)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"), default=None)
     text: Mapped[str] = mapped_column(Text)
     reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
@@ -228,17 +327,23 @@ class OutboxMessage(Base):
 
 
 class SurveyAnswer(Base):
-    """An answer to one of the two satisfaction questions asked when a case is issued."""
+    """An answer to one of the two satisfaction questions asked when a case is issued, or
+    when a complaint is answered (about the complaint procedure and its deadline)."""
 
     __tablename__ = "survey_answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), default=None)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"),
+                                                     default=None)
     question: Mapped[int] = mapped_column(Integer)
     answer: Mapped[str] = mapped_column(String(16))
     at: Mapped[Timestamp]
 
-    __table_args__ = (UniqueConstraint("case_id", "question", name="uq_survey_answers_case_question"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "question", name="uq_survey_answers_case_question"),
+        UniqueConstraint("complaint_id", "question", name="uq_survey_answers_complaint_question"),
+    )
 
 
 class JobRun(Base):

@@ -9,7 +9,18 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from storage.models import Attachment, Case, JobRun, OutboxMessage, SurveyAnswer, User, utcnow
+from storage.models import (
+    Attachment,
+    Case,
+    ClerkTopic,
+    Complaint,
+    Handoff,
+    JobRun,
+    OutboxMessage,
+    SurveyAnswer,
+    User,
+    utcnow,
+)
 
 OPEN_STATUSES = ("submitted", "in_work")
 
@@ -89,6 +100,71 @@ class CaseRepository:
         return (await self.session.scalars(query)).all()
 
 
+class ComplaintRepository:
+    """Complaints with their history and files (loaded with them)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, complaint: Complaint) -> None:
+        self.session.add(complaint)
+
+    async def by_number(self, number: str) -> Complaint | None:
+        return await self.session.scalar(select(Complaint).where(Complaint.number == number))
+
+    async def of_user(self, user_id: int) -> Sequence[Complaint]:
+        query = select(Complaint).where(Complaint.user_id == user_id).order_by(Complaint.registered_at.desc())
+        return (await self.session.scalars(query)).all()
+
+    async def search(
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        office_id: str | None = None,
+        due_before: date | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Sequence[Complaint]:
+        """Complaints matching every given filter, earliest due first."""
+        query = select(Complaint)
+        if statuses:
+            query = query.where(Complaint.status.in_(statuses))
+        if office_id:
+            query = query.where(Complaint.office_id == office_id)
+        if due_before is not None:
+            query = query.where(Complaint.due_date < due_before)
+        query = query.order_by(Complaint.due_date, Complaint.id).limit(limit).offset(offset)
+        return (await self.session.scalars(query)).all()
+
+
+class HandoffRepository:
+    """Hand-offs to clerks and the applicants' topics in the clerks' forum group."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def open_for(self, user_id: int) -> Handoff | None:
+        return await self.session.scalar(
+            select(Handoff).where(Handoff.user_id == user_id, Handoff.closed_at.is_(None)))
+
+    def add(self, handoff: Handoff) -> None:
+        self.session.add(handoff)
+
+    async def topic_of(self, user_id: int) -> ClerkTopic | None:
+        return await self.session.get(ClerkTopic, user_id)
+
+    async def user_of_topic(self, chat_id: int, thread_id: int) -> int | None:
+        return await self.session.scalar(
+            select(ClerkTopic.user_id).where(ClerkTopic.chat_id == chat_id, ClerkTopic.thread_id == thread_id))
+
+    async def set_topic(self, user_id: int, chat_id: int, thread_id: int, now: datetime) -> None:
+        topic = await self.topic_of(user_id)
+        if topic is None:
+            self.session.add(ClerkTopic(user_id=user_id, chat_id=chat_id, thread_id=thread_id, created_at=now))
+        else:
+            topic.chat_id, topic.thread_id, topic.created_at = chat_id, thread_id, now
+
+
 class AttachmentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -100,7 +176,7 @@ class AttachmentRepository:
         """Attachments still to download (with their case), oldest first."""
         query = (
             select(Attachment)
-            .options(joinedload(Attachment.case))
+            .options(joinedload(Attachment.case), joinedload(Attachment.complaint))
             .where(Attachment.stored_path.is_(None), Attachment.download_attempts < max_attempts)
             .order_by(Attachment.id)
             .limit(limit)
@@ -153,8 +229,10 @@ class SurveyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def answers(self, case_id: int) -> dict[int, str]:
-        rows = await self.session.scalars(select(SurveyAnswer).where(SurveyAnswer.case_id == case_id))
+    async def answers(self, case_id: int | None = None, complaint_id: int | None = None) -> dict[int, str]:
+        """The answers given about a case, or about a complaint, by question."""
+        column = SurveyAnswer.case_id if complaint_id is None else SurveyAnswer.complaint_id
+        rows = await self.session.scalars(select(SurveyAnswer).where(column == (complaint_id or case_id)))
         return {row.question: row.answer for row in rows}
 
     def add(self, answer: SurveyAnswer) -> None:
@@ -186,6 +264,8 @@ class Repositories:
         self.session = session
         self.users = UserRepository(session)
         self.cases = CaseRepository(session)
+        self.complaints = ComplaintRepository(session)
+        self.handoffs = HandoffRepository(session)
         self.attachments = AttachmentRepository(session)
         self.outbox = OutboxRepository(session)
         self.survey = SurveyRepository(session)
