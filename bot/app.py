@@ -15,6 +15,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.fsm.strategy import FSMStrategy
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from aiogram_dialog import setup_dialogs
@@ -22,20 +23,23 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.handoff import HandoffDesk
 from bot.i18n import N_, LanguageMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
 from bot.notifier import AttachmentDownloader, DeadlineWatch, OutboxNotices, OutboxWorker
 from bot.rendering import Renderer
-from dialogs import application, booking, card, cases, catalog, checklist, language, menu
+from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
 from dialogs.widgets import KenesMessageManager
 from domain.catalog import Catalog, load_catalog
 from domain.deadlines import CalendarOverrides, WorkingCalendar
+from domain.hours import DeskHours
 from domain.matching import Matcher
 from domain.slots import BookingConfig
-from handlers import bookings, clerks, commands, errors, fallback, questions, survey
+from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
 from registry.api import RegistryContext, create_app
 from registry.bookings import BookingService
 from registry.cases import CaseService, Clock
+from registry.complaints import ComplaintService
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import SQLAlchemyStorage
 from storage.migrate import upgrade
@@ -96,6 +100,7 @@ class Services:
     calendar: WorkingCalendar
     notices: OutboxNotices
     booking_config: BookingConfig
+    complaint_review_days: int = 5
     clock: Clock = utcnow
 
     def case_service(self, repositories: Repositories) -> CaseService:
@@ -105,6 +110,10 @@ class Services:
         return BookingService(repositories, self.catalog, self.calendar, self.booking_config, self.notices,
                               self.clock)
 
+    def complaint_service(self, repositories: Repositories) -> ComplaintService:
+        return ComplaintService(repositories, self.catalog, self.calendar, self.notices,
+                                self.complaint_review_days, self.clock)
+
 
 def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
     catalog_ = load_catalog()
@@ -113,7 +122,8 @@ def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
     notices = OutboxNotices(renderer, catalog_, settings.default_locale, settings.clerk_chat_id)
     return Services(catalog=catalog_, i18n=i18n, renderer=renderer, matcher=Matcher(catalog_),
                     calendar=WorkingCalendar(CalendarOverrides.load()), notices=notices,
-                    booking_config=BookingConfig.load(), clock=clock)
+                    booking_config=BookingConfig.load(), complaint_review_days=settings.complaint_review_days,
+                    clock=clock)
 
 
 def build_dispatcher(
@@ -133,13 +143,21 @@ def build_dispatcher(
         matcher=services.matcher,
         notices=services.notices,
         calendar=services.calendar,
+        handoff_desk=HandoffDesk(settings.clerk_chat_id, settings.clerk_ids, DeskHours(*settings.clerk_hours),
+                                 services.calendar, services.renderer, services.catalog, settings.default_locale,
+                                 lambda: services.clock()),
+        fsm_strategy=FSMStrategy.USER_IN_TOPIC,
     )
     in_flight = InFlightUpdates()
     dp.update.outer_middleware(in_flight)
     dp.shutdown.register(in_flight.drain)
     # The Dispatcher registered closing the FSM storage first; updates must finish before it.
     dp.shutdown.handlers.insert(0, dp.shutdown.handlers.pop())
-    dp.update.outer_middleware(DatabaseMiddleware(sessions, services.case_service, services.booking_service))
+    dp.update.outer_middleware(DatabaseMiddleware(sessions, {
+        "cases": services.case_service,
+        "bookings": services.booking_service,
+        "complaints": services.complaint_service,
+    }))
     dp.update.outer_middleware(UserMiddleware())
     LanguageMiddleware(services.i18n).setup(dp)
     # Messages are routed before the dialogs, which would otherwise take every message
@@ -147,6 +165,8 @@ def build_dispatcher(
     dp.include_routers(
         errors.create_router(),
         clerks.create_router(),
+        complaints.create_router(),
+        handoff.create_router(),
         commands.create_router(),
         survey.create_router(),
         bookings.create_router(),
@@ -161,6 +181,8 @@ def build_dispatcher(
         cases.create_dialog(),
         booking.create_dialog(),
         booking.create_my_bookings_dialog(),
+        complaint.create_dialog(),
+        complaint.create_my_complaints_dialog(),
         fallback.create_buttons_router(),
     )
     setup_dialogs(dp, events_isolation=events_isolation, message_manager=KenesMessageManager())

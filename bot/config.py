@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     file_store_dir: Path = Field(default=DATA_DIR / "files")
     digest_time: time = Field(default=time(9, 0))
     max_upload_mb: int = Field(default=10, ge=1, le=20)
+    complaint_review_days: int = Field(default=5, ge=1, le=60)
+    clerk_hours: Annotated[tuple[time, time], NoDecode] = Field(default=(time(9, 0), time(18, 0)))
 
     @field_validator("clerk_ids", mode="before")
     @classmethod
@@ -52,6 +54,19 @@ class Settings(BaseSettings):
             if not all(p.lstrip("-").isdigit() for p in parts):
                 raise ValueError("must be Telegram user ids separated by commas")
             return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("clerk_hours", mode="before")
+    @classmethod
+    def _hours(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                opens, closes = (time.fromisoformat(part.strip()) for part in value.split("-"))
+            except ValueError:
+                raise ValueError("must be two times like 09:00-18:00") from None
+            if opens >= closes:
+                raise ValueError("must open before it closes, like 09:00-18:00")
+            return (opens, closes)
         return value
 
     @field_validator("registry_token")

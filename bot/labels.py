@@ -1,4 +1,5 @@
-"""Names of statuses, moves and survey answers, translated; used by templates and handlers alike."""
+"""Names of statuses, moves, complaint topics and survey answers, translated; used by templates
+and handlers alike."""
 
 from __future__ import annotations
 
@@ -41,6 +42,47 @@ def visit_status(status: str) -> str:
         "no_show": _("missed"),
     }
     return names.get(status, status)
+
+
+def complaint_status(status: str) -> str:
+    names = {
+        "registered": _("registered"),
+        "under_review": _("under review"),
+        "answered": _("answered"),
+        "forwarded": _("forwarded to another body"),
+    }
+    return names.get(status, status)
+
+
+def complaint_topic(topic: str) -> str:
+    names = {
+        "official": _("Action or inaction of an official"),
+        "quality": _("Quality of service"),
+        "deadline": _("A missed deadline"),
+        "courtesy": _("Staff courtesy"),
+        "other": _("Something else"),
+    }
+    return names.get(topic, topic)
+
+
+def complaint_outcome(outcome: str) -> str:
+    names = {
+        "upheld": _("upheld"),
+        "partly": _("partly upheld"),
+        "rejected": _("rejected"),
+    }
+    return names.get(outcome, outcome)
+
+
+def complaint_event(action: str) -> str:
+    names = {
+        "register": _("Complaint registered"),
+        "take": _("Taken under review"),
+        "answer": _("Answered"),
+        "forward": _("Forwarded to another body"),
+        "add_info": _("Information added by the complainant"),
+    }
+    return names.get(action, action)
 
 
 def survey_answer_labels() -> tuple[str, str, str]:

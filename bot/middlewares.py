@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +12,6 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
-from registry.bookings import BookingService
-from registry.cases import CaseService
 from storage.database import SessionFactory
 from storage.models import utcnow
 from storage.repositories import Repositories
@@ -55,21 +53,20 @@ class InFlightUpdates(BaseMiddleware):
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """One session per update; handlers get ``session``, ``repositories``, ``cases``, ``bookings``."""
+    """One session per update; handlers get ``session``, ``repositories`` and a service per
+    factory given (``cases``, ``bookings``, ``complaints``), all over that session."""
 
-    def __init__(self, sessions: SessionFactory, cases: Callable[[Repositories], CaseService],
-                 bookings: Callable[[Repositories], BookingService]) -> None:
+    def __init__(self, sessions: SessionFactory, factories: Mapping[str, Callable[[Repositories], object]]) -> None:
         self.sessions = sessions
-        self.cases = cases
-        self.bookings = bookings
+        self.factories = dict(factories)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.sessions() as session:
             repositories = Repositories(session)
             data["session"] = session
             data["repositories"] = repositories
-            data["cases"] = self.cases(repositories)
-            data["bookings"] = self.bookings(repositories)
+            for name, factory in self.factories.items():
+                data[name] = factory(repositories)
             return await handler(event, data)
 
 

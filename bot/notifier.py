@@ -41,25 +41,39 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.labels import survey_answer_labels
 from bot.rendering import Renderer
 from domain.catalog import Catalog
+from domain.complaints import ComplaintAction
 from domain.deadlines import ALMATY, WorkingCalendar, local_date
 from domain.lifecycle import Status
 from domain.slots import reminder_times
 from registry.cases import SURVEY_ANSWERS, CaseService
+from registry.complaints import ComplaintService, addressee
 from storage.database import SessionFactory
-from storage.models import Attachment, Booking, Case, CaseEvent, OutboxMessage, User, utcnow
+from storage.models import (
+    Attachment,
+    Booking,
+    Case,
+    CaseEvent,
+    Complaint,
+    ComplaintEvent,
+    OutboxMessage,
+    User,
+    utcnow,
+)
 from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 SURVEY_PREFIX = "sv"
+COMPLAINT_SURVEY_PREFIX = "sq"
 BOOKING_PREFIX = "bk"
 
 
-def survey_markup(number: str, question: int, labels: tuple[str, str, str]) -> InlineKeyboardMarkup:
-    """The three answers to a survey question, one per row."""
+def survey_markup(number: str, question: int, labels: tuple[str, str, str],
+                  prefix: str = SURVEY_PREFIX) -> InlineKeyboardMarkup:
+    """The three answers to a survey question, one per row (``prefix``: a case's or a complaint's)."""
     return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=label, callback_data=f"{SURVEY_PREFIX}:{number}:{question}:{answer}")]
+        [InlineKeyboardButton(text=label, callback_data=f"{prefix}:{number}:{question}:{answer}")]
         for answer, label in zip(SURVEY_ANSWERS, labels, strict=True)
     ])
 
@@ -86,14 +100,17 @@ class OutboxNotices:
             "region": self.catalog.regions[standard.region],
         }
 
-    async def _locale(self, repositories: Repositories, case: Case) -> str:
-        user = await repositories.users.get(case.user_id)
-        return (user.language if user and user.language else None) or case.language
+    async def _locale(self, repositories: Repositories, owner: Case | Complaint) -> str:
+        user = await repositories.users.get(owner.user_id)
+        return (user.language if user and user.language else None) or owner.language
 
-    def _add(self, repositories: Repositories, chat_id: int, kind: str, text: str, case: Case,
+    def _add(self, repositories: Repositories, chat_id: int, kind: str, text: str, owner: Case | Complaint,
              user_id: int | None, markup: InlineKeyboardMarkup | None = None) -> None:
+        """A message about a case or a complaint, to a user (``user_id``) or the clerks' chat."""
         repositories.outbox.add(OutboxMessage(
-            chat_id=chat_id, user_id=user_id, kind=kind, case_id=case.id, text=text,
+            chat_id=chat_id, user_id=user_id, kind=kind, text=text,
+            case_id=owner.id if isinstance(owner, Case) else None,
+            complaint_id=owner.id if isinstance(owner, Complaint) else None,
             reply_markup=markup.model_dump(exclude_none=True) if markup else None,
             status="pending", attempts=0,
         ))
@@ -117,6 +134,44 @@ class OutboxNotices:
                                             survey=self.survey_texts(), **context)
             markup = survey_markup(case.number, 1, self.answer_labels(locale))
             self._add(repositories, case.user_id, "survey", question, case, case.user_id, markup)
+
+    def complaint_context(self, complaint: Complaint) -> dict[str, Any]:
+        placement = self.catalog.placement(complaint.standard_id, complaint.office_id)
+        return {
+            "complaint": complaint,
+            "s": placement.standard,
+            "office": placement.office,
+            "service": self.catalog.service(placement.standard.service),
+            "addressee": addressee(placement),
+        }
+
+    async def complaint_registered(self, repositories: Repositories, complaint: Complaint) -> None:
+        """Tell the clerks' chat about a new complaint."""
+        if self.clerk_chat_id is None:
+            return
+        text = self.renderer.render("notice_clerks_complaint.j2", self.default_locale, event=None,
+                                    **self.complaint_context(complaint))
+        self._add(repositories, self.clerk_chat_id, "clerks_new_complaint", text, complaint, None)
+
+    async def complaint_changed(self, repositories: Repositories, complaint: Complaint,
+                                event: ComplaintEvent) -> None:
+        """Tell the complainant of a move, in their language (and ask the survey after an answer);
+        tell the clerks' chat when the complainant adds information."""
+        context = self.complaint_context(complaint)
+        if event.action == ComplaintAction.ADD_INFO.value:
+            if self.clerk_chat_id is not None:
+                text = self.renderer.render("notice_clerks_complaint.j2", self.default_locale, event=event,
+                                            **context)
+                self._add(repositories, self.clerk_chat_id, "clerks_complaint_info", text, complaint, None)
+            return
+        locale = await self._locale(repositories, complaint)
+        text = self.renderer.render("notice_complaint.j2", locale, event=event, **context)
+        self._add(repositories, complaint.user_id, f"complaint_{event.action}", text, complaint, complaint.user_id)
+        if event.action == ComplaintAction.ANSWER.value and complaint.number:
+            question = self.renderer.render("complaint_survey.j2", locale, number=complaint.number, question=1)
+            markup = survey_markup(complaint.number, 1, self.answer_labels(locale), COMPLAINT_SURVEY_PREFIX)
+            self._add(repositories, complaint.user_id, "complaint_survey", question, complaint, complaint.user_id,
+                      markup)
 
     def booking_context(self, booking: Booking) -> dict[str, Any]:
         placement = self.catalog.placement(booking.standard_id, booking.office_id)
@@ -328,7 +383,8 @@ class OutboxWorker:
 
 
 class AttachmentDownloader:
-    """Copies attachments from Telegram into the file store: ``<store>/<case>/<id>-<document>.<ext>``."""
+    """Copies attachments from Telegram into the file store: ``<store>/<number>/<id>-<document>.<ext>``
+    (the number of the case or complaint)."""
 
     def __init__(self, bot: Bot, sessions: SessionFactory, store: Path, *, clock: Clock = utcnow,
                  max_attempts: int = 5) -> None:
@@ -343,7 +399,7 @@ class AttachmentDownloader:
         stored = 0
         async with self.sessions() as session:
             rows = await Repositories(session).attachments.not_stored(self.max_attempts)
-            todo = [(a.id, a.file_id, a.document_id, a.mime_type, a.file_name, a.case.number) for a in rows]
+            todo = [(a.id, a.file_id, a.document_id, a.mime_type, a.file_name, a.owner_number) for a in rows]
         for attachment_id, file_id, document_id, mime, name, number in todo:
             extension = (Path(name).suffix if name else "") or mimetypes.guess_extension(mime or "") or ".jpg"
             relative = Path(number or "unnumbered") / f"{attachment_id}-{document_id}{extension}"
@@ -379,7 +435,8 @@ class AttachmentDownloader:
 
 
 class DeadlineWatch:
-    """Each working morning: archive uncollected results, then send the clerks the due list."""
+    """Each working morning: archive uncollected results, then send the clerks the due list
+    (cases and complaints, overdue first)."""
 
     JOB = "deadline_watch"
 
@@ -426,11 +483,15 @@ class DeadlineWatch:
             archived = await service.archive_uncollected()
             if self.clerk_chat_id is not None:
                 cases = await service.open_cases()
-                overdue = [c for c in cases if service.is_overdue(c)]
-                due_today = [c for c in cases if c.due_date == day]
+                complaints = ComplaintService(repositories, self.catalog, self.calendar, self.notices,
+                                              clock=self.clock)
+                open_complaints = await complaints.open_complaints()
                 text = self.renderer.render(
-                    "digest.j2", self.locale, day=day, overdue=overdue, due_today=due_today,
-                    archived=archived, catalog=self.catalog,
+                    "digest.j2", self.locale, day=day, archived=archived, catalog=self.catalog,
+                    overdue=[c for c in cases if service.is_overdue(c)],
+                    due_today=[c for c in cases if c.due_date == day],
+                    overdue_complaints=[c for c in open_complaints if complaints.is_overdue(c)],
+                    complaints_today=[c for c in open_complaints if c.due_date == day],
                 )
                 repositories.outbox.add(OutboxMessage(chat_id=self.clerk_chat_id, kind="digest", text=text,
                                                       status="pending", attempts=0))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,11 @@ def condition_text(standard: Standard, document: Document, locale: str) -> str:
         for option in question.options if option.id in document.when[question.id]
     ]
     return " / ".join(labels)
+
+
+def local_day(value: date | datetime) -> date:
+    """A calendar day; a moment (an aware datetime) falls on its day in Almaty."""
+    return value.astimezone(ALMATY).date() if isinstance(value, datetime) else value
 
 
 def local_time(value: time | datetime, locale: str) -> str:
@@ -76,12 +81,14 @@ class Renderer:
 
         self.env.globals["t"] = localised(text_in)
         self.env.globals.update(status_name=labels.status_name, event_name=labels.event_name,
-                                visit_status=labels.visit_status,
+                                visit_status=labels.visit_status, complaint_status=labels.complaint_status,
+                                complaint_topic=labels.complaint_topic, complaint_outcome=labels.complaint_outcome,
+                                complaint_event=labels.complaint_event,
                                 condition_text=lambda s, d: condition_text(s, d, i18n.current_locale))
         self.env.filters.update(
             time=localised(local_time),
-            date=localised(lambda v, loc: format_date(v, "long", locale=loc)),
-            shortdate=localised(lambda v, loc: format_date(v, "short", locale=loc)),
+            date=localised(lambda v, loc: format_date(local_day(v), "long", locale=loc)),
+            shortdate=localised(lambda v, loc: format_date(local_day(v), "short", locale=loc)),
             shortdatetime=localised(lambda v, loc: "{} {}".format(
                 format_date(v.astimezone(ALMATY), "short", locale=loc),
                 format_time(v, "short", tzinfo=ALMATY, locale=loc))),

@@ -26,17 +26,16 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.forms import FORMS, Field, clean_name, clean_number, clean_text
 from dialogs.states import ApplicationSG, CasesSG
+from dialogs.uploads import file_of, phone_of
 from dialogs.widgets import I18nFormat
 from domain.catalog import Document, Standard
 from domain.checklist import relevant_questions, valid_answer
-from domain.identifiers import is_valid_iin_or_bin, normalize_phone
+from domain.identifiers import is_valid_iin_or_bin
 from registry.cases import CaseService, NewApplication, NewAttachment
 
 STANDARD, OFFICE, ANSWERS, ASK = "standard", "office", "answers", "ask"
 APPLICANT, FIELDS, PUBLICATIONS, FILES = "applicant", "fields", "publications", "files"
 POS, REVIEWING, NUMBER = "pos", "reviewing", "number"
-PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
-ALLOWED_MIME = (PDF, JPEG, PNG)
 MAX_FILES = 10
 
 Position = tuple[str, dict[str, Any]]
@@ -243,10 +242,9 @@ async def on_text(message: Message, widget: MessageInput, manager: DialogManager
             return
         data[APPLICANT]["bin" if legal else "iin"] = "".join(text.split()).replace("-", "")
     elif kind == "phone":
-        phone = normalize_phone(text)
+        phone, problem = phone_of(message)
         if phone is None:
-            await _explain(message, _("Please type a Kazakhstan number as +7 701 123 45 67, "
-                                      "or press «Share my phone»."))
+            await _explain(message, problem)
             return
         data[APPLICANT]["phone"] = phone
     elif kind in ("field", "publication"):
@@ -267,14 +265,9 @@ async def on_text(message: Message, widget: MessageInput, manager: DialogManager
 
 async def on_contact(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     manager.show_mode = ShowMode.SEND
-    contact = message.contact
-    if contact is None or (contact.user_id is not None and message.from_user
-                           and contact.user_id != message.from_user.id):
-        await _explain(message, _("Please share your own phone number, or type it."))
-        return
-    phone = normalize_phone(contact.phone_number)
+    phone, problem = phone_of(message)
     if phone is None:
-        await _explain(message, _("This is not a Kazakhstan number. Please type one as +7 701 123 45 67."))
+        await _explain(message, problem)
         return
     manager.dialog_data[APPLICANT]["phone"] = phone
     await forward(manager)
@@ -321,24 +314,9 @@ async def on_file(message: Message, widget: MessageInput, manager: DialogManager
     if kind != "upload":
         await _explain(message, _("Please use the buttons below the message."))
         return
-    if message.photo:
-        photo = message.photo[-1]
-        item = {"file_id": photo.file_id, "file_unique_id": photo.file_unique_id, "kind": "photo",
-                "mime_type": JPEG, "file_name": None, "file_size": photo.file_size}
-    elif message.document:
-        document = message.document
-        if document.mime_type not in ALLOWED_MIME:
-            await _explain(message, _("This file type cannot be accepted. Please send a photo, or a PDF, JPEG "
-                                      "or PNG file."))
-            return
-        item = {"file_id": document.file_id, "file_unique_id": document.file_unique_id, "kind": "document",
-                "mime_type": document.mime_type, "file_name": document.file_name, "file_size": document.file_size}
-    else:
-        await _explain(message, _("Please send a photo or a PDF file of the document, or press «Skip»."))
-        return
-    if (item["file_size"] or 0) > limit_mb * 1024 * 1024:
-        await _explain(message, _("This file is larger than {size} MB. Please send a smaller scan or photo.").format(
-            size=limit_mb))
+    item, problem = file_of(message, limit_mb)
+    if item is None:
+        await _explain(message, problem or _("Please send a photo or a PDF file of the document, or press «Skip»."))
         return
     document_id = uploads(_standard(manager), manager.dialog_data[ANSWERS])[params["d"]].id
     files = manager.dialog_data[FILES].setdefault(document_id, [])

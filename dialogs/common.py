@@ -24,6 +24,7 @@ PURPOSE_CARD = "card"
 PURPOSE_CHECKLIST = "checklist"
 PURPOSE_APPLY = "apply"
 PURPOSE_BOOK = "book"
+PURPOSE_COMPLAIN = "complain"
 ANSWERS = "answers"
 
 

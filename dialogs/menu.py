@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Group, Start, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import PURPOSE, PURPOSE_APPLY, PURPOSE_BOOK, PURPOSE_CHECKLIST, locale_of, renderer_of
-from dialogs.states import CasesSG, CatalogSG, LanguageSG, MenuSG, MyBookingsSG
+from dialogs.states import CasesSG, CatalogSG, ComplaintSG, LanguageSG, MenuSG, MyBookingsSG, MyComplaintsSG
 from dialogs.widgets import I18nFormat
+from handlers.handoff import open_handoff
 
 
 def _template(name: str) -> Any:
     async def getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-        return {"text": renderer_of(dialog_manager).render(name, locale_of(dialog_manager))}
+        return {"text": renderer_of(dialog_manager).render(name, locale_of(dialog_manager)),
+                "desk": dialog_manager.middleware_data["handoff_desk"].available}
 
     return getter
+
+
+async def talk_to_clerk(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """Hand the conversation to a clerk (see :mod:`handlers.handoff`)."""
+    data = manager.middleware_data
+    await open_handoff(callback, data["bot"], data["repositories"], data["handoff_desk"], manager, data["i18n"])
 
 
 def create_dialog() -> Dialog:
@@ -38,9 +47,14 @@ def create_dialog() -> Dialog:
                 Start(I18nFormat("📂 My cases"), id="my_cases", state=CasesSG.list),
                 Start(I18nFormat("📅 Book a visit"), id="book", state=CatalogSG.service, data={PURPOSE: PURPOSE_BOOK}),
                 Start(I18nFormat("🎫 My bookings"), id="my_bookings", state=MyBookingsSG.list),
+                Start(I18nFormat("📣 Complain"), id="complain", state=ComplaintSG.about),
+                Start(I18nFormat("🗳 My complaints"), id="my_complaints", state=MyComplaintsSG.list),
                 width=2,
             ),
-            SwitchTo(I18nFormat("💬 Ask a question"), id="ask", state=MenuSG.ask),
+            Row(
+                SwitchTo(I18nFormat("💬 Ask a question"), id="ask", state=MenuSG.ask),
+                Button(I18nFormat("👩‍💼 Talk to a clerk"), id="clerk", on_click=talk_to_clerk, when="desk"),
+            ),
             Start(I18nFormat("🌐 Language: Қазақша / Русский"), id="language", state=LanguageSG.choose),
             state=MenuSG.main,
             getter=_template("menu.j2"),

@@ -27,12 +27,13 @@ from dialogs.common import (
     PURPOSE_BOOK,
     PURPOSE_CARD,
     PURPOSE_CHECKLIST,
+    PURPOSE_COMPLAIN,
     card_context,
     locale_of,
     placements_of,
     renderer_of,
 )
-from dialogs.states import ApplicationSG, BookingSG, CardSG, CatalogSG, ChecklistSG
+from dialogs.states import ApplicationSG, BookingSG, CardSG, CatalogSG, ChecklistSG, ComplaintSG
 from domain.catalog import Placement
 from domain.facts import SHORT_FACTS, group_by, signature
 from domain.slots import bookable_standard
@@ -118,9 +119,10 @@ def decide(
     step = next_step(placements, purpose)
     if step is not None:
         return Target(step, {KEYS: keys, FACT: fact, PURPOSE: purpose, MEMBERS: members, ANSWERS: answers})
-    if purpose == PURPOSE_BOOK:
+    if purpose in (PURPOSE_BOOK, PURPOSE_COMPLAIN):
         first = placements[0]
-        return Target(BookingSG.day, {"standard": first.standard.id, "office": first.office.id})
+        state = BookingSG.day if purpose == PURPOSE_BOOK else ComplaintSG.topic
+        return Target(state, {"standard": first.standard.id, "office": first.office.id})
     if purpose == PURPOSE_APPLY:
         first = placements[0]
         return Target(ApplicationSG.question,

@@ -69,10 +69,28 @@ class MyBookingsSG(StatesGroup):
     cancel = State()
 
 
+class ComplaintSG(StatesGroup):
+    about = State()
+    topic = State()
+    text = State()
+    files = State()
+    name = State()
+    phone = State()
+    review = State()
+    talon = State()
+
+
+class MyComplaintsSG(StatesGroup):
+    list = State()
+    detail = State()
+    add_info = State()
+
+
 # Windows that take typed text or files: messages there go to the dialog, not to the
 # free-text questions or the non-text hint.
 INPUT_STATES = frozenset({
     ApplicationSG.question, ApplicationSG.org, ApplicationSG.name, ApplicationSG.ident, ApplicationSG.phone,
     ApplicationSG.field, ApplicationSG.publication, ApplicationSG.more, ApplicationSG.upload,
     ApplicationSG.review,
+    ComplaintSG.text, ComplaintSG.files, ComplaintSG.name, ComplaintSG.phone, MyComplaintsSG.add_info,
 })

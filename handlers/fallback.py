@@ -10,19 +10,22 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog.utils import CB_SEP
 
+from bot.handoff import HandoffDesk
 from handlers.filters import NotTypingIntoDialog
+from handlers.handoff import missed
 from handlers.questions import menu_markup
 
 
-async def not_text(message: Message) -> None:
+async def not_text(message: Message, state: FSMContext, handoff_desk: HandoffDesk) -> None:
     """Stickers, voice, photos, files, locations...: only text questions are understood."""
     await message.answer(
         _("I can only read text. Please type your question or use the menu."),
-        reply_markup=menu_markup(),
+        reply_markup=await missed(state, handoff_desk),
     )
 
 

@@ -6,16 +6,19 @@ import logging
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
+from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, StartMode
 
+from bot.handoff import HandoffDesk
 from dialogs.navigation import open_placements
 from domain.catalog import Catalog
 from domain.matching import Matcher, candidates
 from handlers.commands import MENU_CALLBACK
 from handlers.filters import NotTypingIntoDialog
+from handlers.handoff import missed, understood
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +44,8 @@ async def unknown_command(message: Message) -> None:
 
 
 async def question(
-    message: Message, dialog_manager: DialogManager, matcher: Matcher, catalog: Catalog, i18n: I18n
+    message: Message, dialog_manager: DialogManager, matcher: Matcher, catalog: Catalog, i18n: I18n,
+    state: FSMContext, handoff_desk: HandoffDesk,
 ) -> None:
     text = message.text or ""
     if len(text) > MAX_QUESTION_LENGTH:
@@ -57,9 +61,10 @@ async def question(
         await message.answer(
             _("Sorry, I did not understand the question. Try naming the service and what you "
               "want to know, for example «Aktau working hours», or use the menu."),
-            reply_markup=menu_markup(),
+            reply_markup=await missed(state, handoff_desk),
         )
         return
+    await understood(state)
     found = candidates(catalog, intent)
     if found.place_missed:
         places = ", ".join(_place_name(catalog, p, i18n.current_locale) for p in sorted(intent.places))

@@ -23,6 +23,8 @@ from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.methods import (
     AnswerCallbackQuery,
+    CopyMessage,
+    CreateForumTopic,
     DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
@@ -37,10 +39,12 @@ from aiogram.types import (
     Contact,
     Document,
     File,
+    ForumTopic,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
+    MessageId,
     PhotoSize,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -53,6 +57,7 @@ from aiogram.types import (
 BOT_USER = User(id=123456789, is_bot=True, first_name="Kenes", username="kenes_test_bot")
 _ids = itertools.count(1)
 _message_ids = itertools.count(1000)  # shared, so a restarted bot never reuses an id
+_thread_ids = itertools.count(500)
 FILE_CONTENT = b"%PDF-1.4 fake scan"
 
 
@@ -70,6 +75,8 @@ class RecordingSession(BaseSession):
         self._queued: deque[Any] = deque()
         self.deleted: set[tuple[int, int]] = set()
         self.answered: set[str] = set()
+        # Messages people sent, by (chat id, message id), so a copy shows what was copied.
+        self.known: dict[tuple[int, int], Message] = {}
         self.downloads: list[str] = []
         self.clock: Callable[[], datetime] | None = None  # when set, each request's time is kept
         self.times: list[datetime | None] = []
@@ -114,6 +121,10 @@ class RecordingSession(BaseSession):
             return True
         if isinstance(method, GetMe):
             return BOT_USER
+        if isinstance(method, CreateForumTopic):
+            return ForumTopic(message_thread_id=next(_thread_ids), name=method.name, icon_color=0x6FB9F0)
+        if isinstance(method, CopyMessage):
+            return MessageId(message_id=next(_message_ids))
         if isinstance(method, GetFile):
             return File(file_id=method.file_id, file_unique_id=f"u-{method.file_id}", file_size=len(FILE_CONTENT),
                         file_path=f"documents/{method.file_id}.bin")
@@ -183,6 +194,8 @@ class ChatClient:
         return Chat(id=self.user_id, type="private", first_name=self.first_name)
 
     async def _feed(self, update: Update) -> list[TelegramMethod[Any]]:
+        if update.message is not None:
+            self.session.known[(update.message.chat.id, update.message.message_id)] = update.message
         await self.dp.feed_update(self.bot, update)
         return self._apply_new_requests()
 
@@ -206,6 +219,9 @@ class ChatClient:
                     self.reply_keyboard = method.reply_markup
                 elif isinstance(method.reply_markup, ReplyKeyboardRemove):
                     self.reply_keyboard = None
+            elif isinstance(method, CopyMessage):
+                original = self.session.known.get((int(method.from_chat_id), method.message_id))
+                self.chat.append(ChatMessage(result.message_id, describe(original), _markup(method.reply_markup)))
             elif isinstance(method, EditMessageText) and method.message_id is not None:
                 message = self.find(method.message_id)
                 message.text = method.text
@@ -329,6 +345,64 @@ class ChatClient:
     def texts_since(self, methods: list[TelegramMethod[Any]]) -> list[str]:
         """The texts sent or edited by these requests."""
         return [m.text for m in methods if isinstance(m, (SendMessage, EditMessageText))]
+
+
+def describe(message: Message | None) -> str:
+    """What a copied message shows: its text or caption, or its kind ("[photo]")."""
+    if message is None:
+        return "[unknown]"
+    return message.text or message.caption or f"[{message.content_type}]"
+
+
+@dataclass
+class ForumClient:
+    """A member of the clerks' forum supergroup, writing in topics; and what the bot posts there."""
+
+    bot: Bot
+    dp: Dispatcher
+    session: RecordingSession
+    chat_id: int
+    user_id: int
+    first_name: str = "Асель"
+    is_bot: bool = False
+
+    @property
+    def user(self) -> User:
+        return User(id=self.user_id, is_bot=self.is_bot, first_name=self.first_name, language_code="ru")
+
+    def _chat(self) -> Chat:
+        return Chat(id=self.chat_id, type="supergroup", title="Kenes clerks", is_forum=True)
+
+    async def send(self, text: str | None = None, thread: int | None = None,
+                   **content: Any) -> list[TelegramMethod[Any]]:
+        """A message in a topic (``thread``), text or other ``content`` (``photo=...``)."""
+        entities = None
+        if text and text.startswith("/"):
+            entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+        message = Message(message_id=next(_ids), date=_now(), chat=self._chat(), from_user=self.user, text=text,
+                          entities=entities, message_thread_id=thread, is_topic_message=thread is not None,
+                          **content)
+        self.session.known[(self.chat_id, message.message_id)] = message
+        start = len(self.session.requests)
+        await self.dp.feed_update(self.bot, Update(update_id=next(_ids), message=message))
+        return self.session.requests[start:]
+
+    async def send_photo(self, thread: int, caption: str | None = None) -> list[TelegramMethod[Any]]:
+        n = next(_ids)
+        photo = [PhotoSize(file_id=f"cp{n}", file_unique_id=f"ucp{n}", width=800, height=600, file_size=50_000)]
+        return await self.send(None, thread, photo=photo, caption=caption)
+
+    def posts(self, thread: int) -> list[str]:
+        """Everything the bot sent or copied into a topic, in order (copies as their originals)."""
+        shown = []
+        for method in self.session.requests:
+            if getattr(method, "chat_id", None) != self.chat_id or getattr(method, "message_thread_id", None) != thread:
+                continue
+            if isinstance(method, SendMessage):
+                shown.append(method.text)
+            elif isinstance(method, CopyMessage):
+                shown.append(describe(self.session.known.get((int(method.from_chat_id), method.message_id))))
+        return shown
 
 
 def _markup(markup: Any) -> InlineKeyboardMarkup | None:

@@ -31,7 +31,8 @@ async def test_first_start_offers_languages_preselected_from_telegram(app: App, 
     assert KK_MENU in ru.last.text
     assert ru.last.button_texts == [
         "🗂 Қызметтер", "✅ Құжаттарымды тексеру", "📝 Онлайн өтініш беру", "📂 Менің өтініштерім",
-        "📅 Қабылдауға жазылу", "🎫 Менің жазылуларым", "💬 Сұрақ қою", "🌐 Тіл: Қазақша / Русский",
+        "📅 Қабылдауға жазылу", "🎫 Менің жазылуларым", "📣 Шағым беру", "🗳 Шағымдарым",
+        "💬 Сұрақ қою", "👩‍💼 Қызметкермен сөйлесу", "🌐 Тіл: Қазақша / Русский",
     ]
     assert await stored_language(app, ru.user_id) == "kk"
 

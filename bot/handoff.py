@@ -1,0 +1,192 @@
+"""Talking to a clerk: the applicant's conversation is relayed to the clerks' forum group.
+
+Each applicant gets one topic in the clerks' forum supergroup (``CLERK_CHAT_ID``; the bot
+is an admin that can manage topics), created on the first hand-off and reused later. A
+hand-off opens with a card in the topic (who, language, open cases and complaints); while it
+is open, everything the applicant sends is copied into the topic and what clerks
+(``CLERK_IDS``) write in the topic is copied back; ``/close`` there ends it. A topic deleted
+or closed by hand is recreated or reopened when needed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import Message
+from aiogram.types import User as TelegramUser
+
+from bot.rendering import Renderer
+from domain.catalog import Catalog
+from domain.complaints import OPEN as OPEN_COMPLAINTS
+from domain.deadlines import WorkingCalendar
+from domain.hours import DeskHours
+from domain.lifecycle import OPEN as OPEN_CASES
+from storage.models import Handoff, utcnow
+from storage.repositories import Repositories
+
+logger = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+TOPIC_GONE = ("thread not found", "topic_deleted", "topic_id_invalid")
+TOPIC_CLOSED = "topic_closed"
+
+
+class DeskUnavailable(Exception):
+    """The clerks' group cannot be reached (not set, not a forum, or the bot lacks rights)."""
+
+
+@dataclass
+class HandoffDesk:
+    """Opens, relays and closes hand-offs; the handlers decide what the applicant is told."""
+
+    chat_id: int | None
+    clerk_ids: frozenset[int]
+    hours: DeskHours
+    calendar: WorkingCalendar
+    renderer: Renderer
+    catalog: Catalog
+    locale: str
+    clock: Clock = utcnow
+
+    @property
+    def available(self) -> bool:
+        return self.chat_id is not None
+
+    def is_clerk(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.clerk_ids
+
+    def next_opening(self) -> datetime | None:
+        """When clerks start answering, if they are not at work now."""
+        now = self.clock()
+        return None if self.hours.is_open(self.calendar, now) else self.hours.next_opening(self.calendar, now)
+
+    async def open(self, bot: Bot, repositories: Repositories, person: TelegramUser) -> tuple[Handoff, bool]:
+        """The applicant's open hand-off, opened now if there was none (``True``): the card is
+        posted in their topic. Raises :class:`DeskUnavailable` if the group cannot be reached."""
+        existing = await repositories.handoffs.open_for(person.id)
+        if existing is not None:
+            return existing, False
+        card = await self._card(repositories, person)
+        await self._send(bot, repositories, person, lambda thread: bot.send_message(
+            self._chat(), card, message_thread_id=thread), card_first=False)
+        handoff = Handoff(user_id=person.id, opened_at=self.clock())
+        repositories.handoffs.add(handoff)
+        await repositories.commit()
+        logger.info("hand-off opened for user %s", person.id)
+        return handoff, True
+
+    async def relay_to_clerks(self, bot: Bot, repositories: Repositories, message: Message) -> None:
+        """Copy an applicant's message into their topic."""
+        person = message.from_user
+        if person is None:
+            return
+        await self._send(bot, repositories, person, lambda thread: bot.copy_message(
+            self._chat(), message.chat.id, message.message_id, message_thread_id=thread))
+
+    async def relay_to_applicant(self, bot: Bot, repositories: Repositories, message: Message) -> str:
+        """Copy a clerk's message from a topic to its applicant: "sent", "closed" (no open
+        hand-off), "blocked" (the applicant blocked the bot) or "unknown" (not an applicant's topic)."""
+        user_id = await self.user_of(repositories, message)
+        if user_id is None:
+            return "unknown"
+        if await repositories.handoffs.open_for(user_id) is None:
+            return "closed"
+        try:
+            await bot.copy_message(user_id, message.chat.id, message.message_id)
+        except TelegramForbiddenError:
+            await repositories.users.mark_blocked(user_id, self.clock())
+            await repositories.commit()
+            return "blocked"
+        return "sent"
+
+    async def user_of(self, repositories: Repositories, message: Message) -> int | None:
+        if message.chat.id != self.chat_id or message.message_thread_id is None:
+            return None
+        return await repositories.handoffs.user_of_topic(message.chat.id, message.message_thread_id)
+
+    async def close(self, repositories: Repositories, user_id: int, by: str) -> bool:
+        """End the applicant's hand-off; ``False`` if none was open."""
+        handoff = await repositories.handoffs.open_for(user_id)
+        if handoff is None:
+            return False
+        handoff.closed_at = self.clock()
+        handoff.closed_by = by
+        await repositories.commit()
+        logger.info("hand-off of user %s closed by %s", user_id, by)
+        return True
+
+    async def note(self, bot: Bot, repositories: Repositories, user_id: int, text: str) -> None:
+        """A line from the bot in the applicant's topic (never relayed to the applicant)."""
+        topic = await repositories.handoffs.topic_of(user_id)
+        if topic is None:
+            return
+        try:
+            await bot.send_message(topic.chat_id, text, message_thread_id=topic.thread_id)
+        except TelegramAPIError as exc:
+            logger.warning("could not write in the topic of user %s: %s", user_id, exc)
+
+    async def tell_off_hours(self, repositories: Repositories, handoff: Handoff) -> datetime | None:
+        """The next opening, if the applicant should be told of it now (once per stretch off hours)."""
+        opening = self.next_opening()
+        if opening is None or (handoff.told_until is not None and handoff.told_until >= opening):
+            return None
+        handoff.told_until = opening
+        await repositories.commit()
+        return opening
+
+    # --- the topic ----------------------------------------------------------------------------
+
+    def _chat(self) -> int:
+        if self.chat_id is None:
+            raise DeskUnavailable("CLERK_CHAT_ID is not set")
+        return self.chat_id
+
+    async def _send(self, bot: Bot, repositories: Repositories, person: TelegramUser,
+                    send: Callable[[int], Awaitable[object]], card_first: bool = True) -> None:
+        """Send into the applicant's topic, creating it first (with the card, if ``card_first``),
+        and again if it was deleted; reopen it if it was closed by hand."""
+        topic = await repositories.handoffs.topic_of(person.id)
+        thread = topic.thread_id if topic is not None and topic.chat_id == self.chat_id else None
+        if thread is None:
+            thread = await self._new_topic(bot, repositories, person, card_first)
+        try:
+            await send(thread)
+            return
+        except TelegramBadRequest as exc:
+            problem = exc.message.lower()
+            if TOPIC_CLOSED in problem:
+                await bot.reopen_forum_topic(self._chat(), thread)
+            elif any(gone in problem for gone in TOPIC_GONE):
+                thread = await self._new_topic(bot, repositories, person, card_first)
+            else:
+                raise DeskUnavailable(str(exc)) from exc
+        try:
+            await send(thread)
+        except TelegramAPIError as exc:
+            raise DeskUnavailable(str(exc)) from exc
+
+    async def _new_topic(self, bot: Bot, repositories: Repositories, person: TelegramUser, card: bool) -> int:
+        name = f"{person.full_name} · {person.id}"[:128]
+        try:
+            topic = await bot.create_forum_topic(self._chat(), name)
+            if card:
+                await bot.send_message(self._chat(), await self._card(repositories, person),
+                                       message_thread_id=topic.message_thread_id)
+        except TelegramAPIError as exc:
+            logger.error("cannot create a topic in the clerks' group: %s", exc)
+            raise DeskUnavailable(str(exc)) from exc
+        await repositories.handoffs.set_topic(person.id, self._chat(), topic.message_thread_id, self.clock())
+        await repositories.commit()
+        return topic.message_thread_id
+
+    async def _card(self, repositories: Repositories, person: TelegramUser) -> str:
+        user = await repositories.users.get(person.id)
+        cases = [c for c in await repositories.cases.of_user(person.id) if c.status in OPEN_CASES]
+        complaints = [c for c in await repositories.complaints.of_user(person.id) if c.status in OPEN_COMPLAINTS]
+        return self.renderer.render("handoff_card.j2", self.locale, person=person,
+                                    language=user.language if user else None, cases=cases, complaints=complaints,
+                                    catalog=self.catalog)
