@@ -154,6 +154,7 @@ async def on_topic(callback: CallbackQuery, widget: Any, manager: DialogManager,
 
 
 async def on_text(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    manager.show_mode = ShowMode.SEND  # the next window comes after the user's message
     text = (message.text or "").strip()
     if text.startswith("/") or not MIN_TEXT <= len(text) <= MAX_TEXT:
         await _explain(manager, message, _(
@@ -165,6 +166,7 @@ async def on_text(message: Message, widget: MessageInput, manager: DialogManager
 
 
 async def on_file(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    manager.show_mode = ShowMode.SEND  # the next window comes after the user's message
     item, problem = file_of(message, manager.middleware_data["settings"].max_upload_mb)
     if item is None:
         await _explain(manager, message, problem or _(
@@ -182,6 +184,7 @@ async def clear_files(callback: CallbackQuery, button: Button, manager: DialogMa
 
 
 async def on_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    manager.show_mode = ShowMode.SEND  # the next window comes after the user's message
     name = clean_name(message.text or "")
     if name is None:
         await _explain(manager, message, _("Please type the name in letters (2 to 150 characters)."))
@@ -191,6 +194,7 @@ async def on_name(message: Message, widget: MessageInput, manager: DialogManager
 
 
 async def on_phone(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    manager.show_mode = ShowMode.SEND  # the next window comes after the user's message
     phone, problem = phone_of(message)
     if phone is None:
         await _explain(manager, message, problem)
@@ -420,6 +424,7 @@ async def get_detail(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str,
 
 
 async def on_info(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    manager.show_mode = ShowMode.SEND  # the next window comes after the user's message
     text = (message.text or "").strip()
     if not text or text.startswith("/") or len(text) > MAX_NOTE:
         await _explain(manager, message, _("Please write it as text, up to {limit} characters.").format(

@@ -1,5 +1,5 @@
-"""Commands that work in any state: /start (with case deep links), /menu, /services, /status,
-/language, /help."""
+"""Commands that work in any state: /start (with case and complaint deep links), /menu, /services,
+/status, /language, /help."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from bot.rendering import Renderer
 from dialogs.states import CasesSG, CatalogSG, LanguageSG, MenuSG
+from handlers.complaints import open_own
 from registry.cases import parse_number
 from storage.models import User
 from storage.repositories import Repositories
@@ -22,12 +23,17 @@ MENU_CALLBACK = "menu"
 
 async def start(message: Message, dialog_manager: DialogManager, user: User, command: CommandObject,
                 repositories: Repositories, i18n: I18n) -> None:
-    """First contact: choose the language; afterwards: the main menu. ``case_NUMBER`` opens a case."""
-    if command.args and command.args.startswith("case_"):
+    """First contact: choose the language; afterwards: the main menu. ``case_NUMBER`` opens a
+    case, ``complaint_NUMBER`` a complaint."""
+    if command.args and command.args.startswith(("case_", "complaint_")):
         if user.language is None:  # keep the language Telegram suggests; /language changes it
             await repositories.users.set_language(user, i18n.current_locale)
             await repositories.commit()
-        await show_case(message, dialog_manager, command.args.removeprefix("case_"))
+        kind, _sep, number = command.args.partition("_")
+        if kind == "case":
+            await show_case(message, dialog_manager, number)
+        else:
+            await open_own(message, dialog_manager, number)
         return
     state = LanguageSG.choose if user.language is None else MenuSG.main
     await dialog_manager.start(state, mode=StartMode.RESET_STACK)

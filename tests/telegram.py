@@ -242,6 +242,8 @@ class ChatClient:
 
     @property
     def last(self) -> ChatMessage:
+        """The newest message, including what arrived meanwhile (a clerk's reply, a notice)."""
+        self._apply_new_requests()
         assert self.chat, "the bot has sent nothing"
         return self.chat[-1]
 
@@ -351,7 +353,8 @@ def describe(message: Message | None) -> str:
     """What a copied message shows: its text or caption, or its kind ("[photo]")."""
     if message is None:
         return "[unknown]"
-    return message.text or message.caption or f"[{message.content_type}]"
+    kind = message.content_type
+    return message.text or message.caption or f"[{getattr(kind, 'value', kind)}]"
 
 
 @dataclass
