@@ -13,21 +13,24 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.catalog import Catalog
+from domain.complaints import ComplaintAction, ComplaintStatus
 from domain.deadlines import ALMATY, WorkingCalendar
 from domain.lifecycle import Action, IllegalTransition, Status
 from domain.slots import BookingConfig
 from registry.bookings import VISIT_EVENTS, BookingError, BookingService, waited_minutes
 from registry.cases import CaseNotFound, CaseService, Clock, Notices
+from registry.complaints import ComplaintNotFound, ComplaintService, addressee
 from registry.openapi import OPENAPI
 from storage.database import SessionFactory
-from storage.models import Booking, Case, utcnow
+from storage.models import Attachment, Booking, Case, Complaint, utcnow
 from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ class RegistryContext:
     clock: Clock = utcnow
 
 
+BodyModel = TypeVar("BodyModel", bound=BaseModel)
 CONTEXT = web.AppKey("context", RegistryContext)
 TOKEN = web.AppKey("token", str)
 
@@ -63,8 +67,45 @@ class TransitionRequest(BaseModel):
     extension_months: int | None = None
 
 
+class ComplaintRequest(BaseModel):
+    """A move of a complaint, as posted to ``/api/v1/complaints/{number}/actions``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["take", "answer", "forward"]
+    actor: str = Field(default="back-office", min_length=1, max_length=48)
+    outcome: Literal["upheld", "partly", "rejected"] | None = None
+    comment: str | None = Field(default=None, max_length=3000)
+
+
 def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": code, "message": message}, status=status)
+
+
+async def _body(request: web.Request, model: type[BodyModel]) -> BodyModel | web.Response:
+    """The JSON body as ``model``, or a 422 response saying what is wrong."""
+    try:
+        return model.model_validate(await request.json())
+    except ValueError as exc:
+        message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else "the body must be JSON"
+        return _error(422, "invalid_body", message)
+
+
+def _filters(query: Any, statuses_enum: type[StrEnum]) -> tuple[list[str], bool | None, int, int]:
+    """``status`` (comma-separated), ``overdue``, ``limit`` and ``offset``; ValueError if wrong."""
+    statuses = [s for s in query.get("status", "").split(",") if s]
+    for status in statuses:
+        statuses_enum(status)
+    return (statuses, _flag(query.get("overdue")), min(int(query.get("limit", "100")), 500),
+            max(int(query.get("offset", "0")), 0))
+
+
+def _attachment(a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.id, "document_id": a.document_id, "kind": a.kind, "mime_type": a.mime_type,
+        "file_name": a.file_name, "file_size": a.file_size, "stored": a.stored_path is not None,
+        "content_url": f"/api/v1/attachments/{a.id}/content",
+    }
 
 
 @web.middleware
@@ -115,14 +156,7 @@ def case_detail(case: Case, service: CaseService) -> dict[str, Any]:
             }
             for e in case.events
         ],
-        "attachments": [
-            {
-                "id": a.id, "document_id": a.document_id, "kind": a.kind, "mime_type": a.mime_type,
-                "file_name": a.file_name, "file_size": a.file_size, "stored": a.stored_path is not None,
-                "content_url": f"/api/v1/attachments/{a.id}/content",
-            }
-            for a in case.attachments
-        ],
+        "attachments": [_attachment(a) for a in case.attachments],
     }
 
 
@@ -147,12 +181,7 @@ def _flag(value: str | None) -> bool | None:
 async def list_cases(request: web.Request) -> web.Response:
     query = request.query
     try:
-        statuses = [s for s in query.get("status", "").split(",") if s]
-        for status in statuses:
-            Status(status)
-        overdue = _flag(query.get("overdue"))
-        limit = min(int(query.get("limit", "100")), 500)
-        offset = max(int(query.get("offset", "0")), 0)
+        statuses, overdue, limit, offset = _filters(query, Status)
     except ValueError as exc:
         return _error(422, "invalid_query", str(exc))
     async with case_service(request) as service:
@@ -171,11 +200,9 @@ async def get_case(request: web.Request) -> web.Response:
 
 
 async def move_case(request: web.Request) -> web.Response:
-    try:
-        body = TransitionRequest.model_validate(await request.json())
-    except ValueError as exc:
-        message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else "the body must be JSON"
-        return _error(422, "invalid_body", message)
+    body = await _body(request, TransitionRequest)
+    if isinstance(body, web.Response):
+        return body
     async with case_service(request) as service:
         try:
             case = await service.transition(
@@ -188,6 +215,84 @@ async def move_case(request: web.Request) -> web.Response:
             return _error(409, "illegal_transition", str(exc))
         logger.info("case %s: %s by api:%s", case.number, body.action, body.actor)
         return web.json_response(case_detail(case, service))
+
+
+def complaint_summary(complaint: Complaint, service: ComplaintService) -> dict[str, Any]:
+    placement = service.placement(complaint)
+    return {
+        "number": complaint.number,
+        "status": complaint.status,
+        "topic": complaint.topic,
+        "standard": complaint.standard_id,
+        "office": {"id": complaint.office_id, "name": placement.office.name.model_dump()},
+        "addressee": addressee(placement).model_dump(),
+        "case": complaint.case.number if complaint.case else None,
+        "registered_at": complaint.registered_at.isoformat(),
+        "due_date": complaint.due_date.isoformat(),
+        "overdue": service.is_overdue(complaint),
+    }
+
+
+def complaint_detail(complaint: Complaint, service: ComplaintService) -> dict[str, Any]:
+    return {
+        **complaint_summary(complaint, service),
+        "text": complaint.text,
+        "complainant": complaint.complainant,
+        "outcome": complaint.outcome,
+        "answer": complaint.answer,
+        "forwarded_to": complaint.forwarded_to,
+        "closed_at": complaint.closed_at.isoformat() if complaint.closed_at else None,
+        "allowed_actions": [a.value for a in service.actions(complaint)],
+        "history": [
+            {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "from": e.from_status,
+             "to": e.to_status, "outcome": e.outcome, "comment": e.comment}
+            for e in complaint.events
+        ],
+        "attachments": [_attachment(a) for a in complaint.attachments],
+    }
+
+
+@asynccontextmanager
+async def complaint_service(request: web.Request) -> AsyncIterator[ComplaintService]:
+    c = request.app[CONTEXT]
+    async with c.sessions() as session:
+        yield ComplaintService(Repositories(session), c.catalog, c.calendar, c.notices, clock=c.clock)
+
+
+async def list_complaints(request: web.Request) -> web.Response:
+    try:
+        statuses, overdue, limit, offset = _filters(request.query, ComplaintStatus)
+    except ValueError as exc:
+        return _error(422, "invalid_query", str(exc))
+    async with complaint_service(request) as service:
+        found = await service.search(statuses=statuses or None, office_id=request.query.get("office"),
+                                     overdue=overdue, limit=limit, offset=offset)
+        return web.json_response({"complaints": [complaint_summary(c, service) for c in found]})
+
+
+async def get_complaint(request: web.Request) -> web.Response:
+    async with complaint_service(request) as service:
+        try:
+            complaint = await service.get(request.match_info["number"])
+        except ComplaintNotFound:
+            return _error(404, "not_found", "no such complaint")
+        return web.json_response(complaint_detail(complaint, service))
+
+
+async def move_complaint(request: web.Request) -> web.Response:
+    body = await _body(request, ComplaintRequest)
+    if isinstance(body, web.Response):
+        return body
+    async with complaint_service(request) as service:
+        try:
+            complaint = await service.transition(request.match_info["number"], ComplaintAction(body.action),
+                                                 f"api:{body.actor}", comment=body.comment, outcome=body.outcome)
+        except ComplaintNotFound:
+            return _error(404, "not_found", "no such complaint")
+        except IllegalTransition as exc:
+            return _error(409, "illegal_transition", str(exc))
+        logger.info("complaint %s: %s by api:%s", complaint.number, body.action, body.actor)
+        return web.json_response(complaint_detail(complaint, service))
 
 
 async def attachment_content(request: web.Request) -> web.StreamResponse:
@@ -296,6 +401,9 @@ def create_app(context: RegistryContext, token: str) -> web.Application:
     app.router.add_get("/api/v1/cases", list_cases)
     app.router.add_get("/api/v1/cases/{number}", get_case)
     app.router.add_post("/api/v1/cases/{number}/actions", move_case)
+    app.router.add_get("/api/v1/complaints", list_complaints)
+    app.router.add_get("/api/v1/complaints/{number}", get_complaint)
+    app.router.add_post("/api/v1/complaints/{number}/actions", move_complaint)
     app.router.add_get("/api/v1/attachments/{id}/content", attachment_content)
     app.router.add_get("/api/v1/bookings", list_bookings)
     app.router.add_post("/api/v1/bookings/{number}/visit", mark_visit)

@@ -6,6 +6,8 @@ from typing import Any
 
 STATUSES = ["submitted", "in_work", "returned", "ready", "issued", "refused", "archived"]
 ACTIONS = ["accept", "return", "extend", "ready", "issue", "refuse"]
+COMPLAINT_STATUSES = ["registered", "under_review", "answered", "forwarded"]
+COMPLAINT_ACTIONS = ["take", "answer", "forward"]
 
 _text = {"type": "object", "properties": {"kk": {"type": "string"}, "ru": {"type": "string"}},
          "required": ["kk", "ru"]}
@@ -22,9 +24,9 @@ OPENAPI: dict[str, Any] = {
         "title": "Kenes registry API",
         "version": "1.0.0",
         "description": (
-            "Cases handed in through the Kenes bot, for clerks' back-office systems. Moves go "
-            "through the same lifecycle as the clerks' commands in Telegram, and the applicant "
-            "is notified in their language."
+            "Cases, complaints and booked visits handed in through the Kenes bot, for clerks' "
+            "back-office systems. Moves go through the same lifecycles as the clerks' commands in "
+            "Telegram, and the applicant is notified in their language."
         ),
     },
     "components": {
@@ -97,6 +99,55 @@ OPENAPI: dict[str, Any] = {
                         },
                     },
                 ]
+            },
+            "ComplaintSummary": {
+                "type": "object",
+                "properties": {
+                    "number": {"type": "string", "description": "e.g. C-26-000042"},
+                    "status": {"enum": COMPLAINT_STATUSES},
+                    "topic": {"enum": ["official", "quality", "deadline", "courtesy", "other"]},
+                    "standard": {"type": "string"},
+                    "office": {"type": "object", "properties": {"id": {"type": "string"},
+                                                                 "name": {"$ref": "#/components/schemas/Text"}}},
+                    "addressee": {"$ref": "#/components/schemas/Text"},
+                    "case": {"type": ["string", "null"], "description": "The case complained about, if any"},
+                    "registered_at": {"type": "string", "format": "date-time"},
+                    "due_date": {"type": "string", "format": "date", "description": "The last day of the review"},
+                    "overdue": {"type": "boolean"},
+                },
+                "required": ["number", "status", "topic", "office", "registered_at", "due_date", "overdue"],
+            },
+            "Complaint": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/ComplaintSummary"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "text": {"type": "string"},
+                            "complainant": {"type": "object"},
+                            "outcome": {"enum": ["upheld", "partly", "rejected", None]},
+                            "answer": {"type": ["string", "null"]},
+                            "forwarded_to": {"type": ["string", "null"]},
+                            "closed_at": {"type": ["string", "null"], "format": "date-time"},
+                            "allowed_actions": {"type": "array", "items": {"enum": COMPLAINT_ACTIONS}},
+                            "history": {"type": "array", "items": {"type": "object"}},
+                            "attachments": {"type": "array",
+                                            "items": {"$ref": "#/components/schemas/Attachment"}},
+                        },
+                    },
+                ]
+            },
+            "ComplaintAction": {
+                "type": "object",
+                "properties": {
+                    "action": {"enum": COMPLAINT_ACTIONS},
+                    "actor": {"type": "string", "description": "Who acts, recorded as api:<actor>"},
+                    "outcome": {"enum": ["upheld", "partly", "rejected"], "description": "Required for answer"},
+                    "comment": {"type": "string",
+                                "description": "Required for answer (its text) and forward (where it goes)"},
+                },
+                "required": ["action"],
+                "additionalProperties": False,
             },
             "Booking": {
                 "type": "object",
@@ -220,6 +271,55 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": {"description": "The booking",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Booking"}}}},
+                    "401": _error,
+                    "404": _error,
+                    "409": _error,
+                    "422": _error,
+                },
+            }
+        },
+        "/api/v1/complaints": {
+            "get": {
+                "summary": "List complaints, earliest review day first",
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string"},
+                     "description": "Comma-separated statuses: " + ", ".join(COMPLAINT_STATUSES)},
+                    {"name": "office", "in": "query", "schema": {"type": "string"}},
+                    {"name": "overdue", "in": "query", "schema": {"type": "boolean"},
+                     "description": "true: open complaints past their review day"},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": {"description": "Complaints", "content": {"application/json": {"schema": {
+                        "type": "object", "properties": {"complaints": {
+                            "type": "array", "items": {"$ref": "#/components/schemas/ComplaintSummary"}}}}}}},
+                    "401": _error,
+                    "422": _error,
+                },
+            }
+        },
+        "/api/v1/complaints/{number}": {
+            "get": {
+                "summary": "One complaint with its history and files",
+                "parameters": [{**_number, "description": "Complaint number, e.g. C-26-000042"}],
+                "responses": {
+                    "200": {"description": "The complaint",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Complaint"}}}},
+                    "401": _error,
+                    "404": _error,
+                },
+            }
+        },
+        "/api/v1/complaints/{number}/actions": {
+            "post": {
+                "summary": "Take a complaint under review, answer it, or forward it (the complainant is notified)",
+                "parameters": [{**_number, "description": "Complaint number, e.g. C-26-000042"}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ComplaintAction"}}}},
+                "responses": {
+                    "200": {"description": "The complaint after the move",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Complaint"}}}},
                     "401": _error,
                     "404": _error,
                     "409": _error,

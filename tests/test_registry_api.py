@@ -15,6 +15,7 @@ from storage.models import Attachment
 from tests.conftest import App, FakeClock
 from tests.test_bookings import AKIMAT, TUESDAY, at, book, users
 from tests.test_case_service import add_user, outbox, submit
+from tests.test_complaints import register as register_complaint
 
 TOKEN = "s3cret-registry-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -48,7 +49,8 @@ async def test_openapi_description(api: TestClient) -> None:
     assert response.status == 200 and spec["openapi"].startswith("3.1")
     assert set(spec["paths"]) == {"/api/v1/cases", "/api/v1/cases/{number}", "/api/v1/cases/{number}/actions",
                                   "/api/v1/attachments/{id}/content",
-                                  "/api/v1/bookings", "/api/v1/bookings/{number}/visit"}
+                                  "/api/v1/bookings", "/api/v1/bookings/{number}/visit", "/api/v1/complaints",
+                                  "/api/v1/complaints/{number}", "/api/v1/complaints/{number}/actions"}
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 
@@ -163,3 +165,35 @@ async def test_a_days_bookings_and_visit_marks(api: TestClient, app: App, clock:
                 "/api/v1/bookings?office=psc_aktau&date=24.11.2026"):
         assert (await api.get(bad, headers=AUTH)).status == 422
     assert (await api.get(url)).status == 401
+
+
+async def test_complaints_list_detail_and_moves(api: TestClient, app: App, clock: FakeClock) -> None:
+    await add_user(app, 7001, "ru")
+    case = await submit(app)
+    number = await register_complaint(app, case_number=case)
+    listed = await (await api.get("/api/v1/complaints?status=registered", headers=AUTH)).json()
+    assert [(c["number"], c["case"], c["due_date"]) for c in listed["complaints"]] == [
+        (number, case, "2026-11-30")]
+    assert listed["complaints"][0]["addressee"]["ru"] == "Директор Центра обслуживания населения"
+    detail = await (await api.get(f"/api/v1/complaints/{number}", headers=AUTH)).json()
+    assert detail["complainant"]["name"] == "Ахметов Ерлан" and detail["allowed_actions"] == ["take", "forward"]
+    assert detail["attachments"][0]["content_url"].startswith("/api/v1/attachments/")
+
+    url = f"/api/v1/complaints/{number}/actions"
+    early = await api.post(url, headers=AUTH, json={"action": "answer", "outcome": "upheld", "comment": "Да"})
+    assert early.status == 409
+    taken = await (await api.post(url, headers=AUTH, json={"action": "take", "actor": "docflow"})).json()
+    assert taken["status"] == "under_review" and taken["history"][-1]["actor"] == "api:docflow"
+    no_outcome = await api.post(url, headers=AUTH, json={"action": "answer", "comment": "Ответ"})
+    assert no_outcome.status == 409
+    bad = await api.post(url, headers=AUTH, json={"action": "answer", "outcome": "maybe", "comment": "x"})
+    assert bad.status == 422
+    answered = await (await api.post(url, headers=AUTH, json={
+        "action": "answer", "outcome": "rejected", "comment": "Нарушений не выявлено."})).json()
+    assert (answered["status"], answered["outcome"], answered["answer"]) == (
+        "answered", "rejected", "Нарушений не выявлено.")
+    assert (await api.get("/api/v1/complaints/C-26-000999", headers=AUTH)).status == 404
+    assert (await api.get("/api/v1/complaints?overdue=maybe", headers=AUTH)).status == 422
+    assert (await api.get("/api/v1/complaints")).status == 401
+    kinds = [m.kind for m in await outbox(app) if m.complaint_id is not None]
+    assert kinds == ["clerks_new_complaint", "complaint_take", "complaint_answer", "complaint_survey"]
