@@ -55,6 +55,7 @@ COMMANDS = (
     ("services", N_("Services and their cards")),
     ("bookings", N_("My booked visits")),
     ("status", N_("My applications")),
+    ("complaint", N_("My complaints")),
     ("language", N_("Change the language")),
     ("help", N_("How to use the bot")),
 )

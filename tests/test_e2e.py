@@ -83,7 +83,7 @@ async def test_start_language_card_and_checklist(api: tuple[FakeBotAPI, str],
     fake, _ = api
     _, commands = await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 60)
     assert [c["command"] for c in commands["commands"]] == [
-        "start", "menu", "services", "bookings", "status", "language", "help"]
+        "start", "menu", "services", "bookings", "status", "complaint", "language", "help"]
 
     fake.user_message(USER, "/start")
     assert await fake.wait_text("Выберите язык общения") == "🌐 Выберите язык общения:"

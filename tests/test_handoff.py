@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import CopyMessage, CreateForumTopic, SendMessage
+from aiogram.methods import CopyMessage, CreateForumTopic, ReopenForumTopic, SendMessage
 from aiogram.types import ForumTopicCreated, Message, Update
 from sqlalchemy import select
 
@@ -214,3 +214,15 @@ async def test_without_a_clerks_group_there_is_no_hand_off(app: App) -> None:
     assert not any("👩‍💼" in t for t in client.last.button_texts)
     await client.click_data("ho:start")
     assert client.last.text == "Связь с сотрудником сейчас недоступна. Воспользуйтесь меню."
+
+
+async def test_a_topic_closed_by_hand_is_reopened(app: App, ru: ChatClient, clock: FakeClock) -> None:
+    await talk(ru)
+    thread = await thread_of(app, ru.user_id)
+    app.session.add_result(TelegramBadRequest(method=CopyMessage(chat_id=1, from_chat_id=1, message_id=1),
+                                              message="Bad Request: TOPIC_CLOSED"))
+    start = len(app.session.requests)
+    await ru.send(QUESTION)
+    (reopened,) = requests_since(app, start, ReopenForumTopic)
+    assert (reopened.chat_id, reopened.message_thread_id) == (CLERK_CHAT_ID, thread)
+    assert desk(app).posts(thread)[-1] == QUESTION and await thread_of(app, ru.user_id) == thread

@@ -92,7 +92,8 @@ async def test_commands_are_registered_per_language(app: App) -> None:
     calls = [m for m in app.session.requests if isinstance(m, SetMyCommands)]
     assert [c.language_code for c in calls] == ["kk", "ru", None]
     by_language = {c.language_code: {cmd.command: cmd.description for cmd in c.commands} for c in calls}
-    assert list(by_language["kk"]) == ["start", "menu", "services", "bookings", "status", "language", "help"]
+    assert list(by_language["kk"]) == [
+        "start", "menu", "services", "bookings", "status", "complaint", "language", "help"]
     assert by_language["ru"]["bookings"] == "Мои записи на приём"
     assert by_language["kk"]["language"] == "Тілді ауыстыру"
     assert by_language["ru"]["language"] == "Сменить язык"
