@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import mimetypes
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -231,7 +232,7 @@ class OutboxWorker:
         clock: Clock = utcnow,
         sleep: Sleep = asyncio.sleep,
         pacing: Pacing | None = None,
-        batch: int = 200,
+        batch: int = 50,
         hold: timedelta = timedelta(seconds=60),
         max_attempts: int = 50,
     ) -> None:
@@ -264,27 +265,42 @@ class OutboxWorker:
                 await asyncio.wait_for(self._wake.wait(), timeout=min(wait if wait is not None else poll, poll))
 
     async def deliver_due(self) -> float | None:
-        """One pass over due messages; the seconds until one more could go, or ``None``."""
+        """One pass over due messages; the seconds until one more could go, or ``None``.
+
+        The pass claims a batch (see :meth:`OutboxRepository.claim_due`), sends what its
+        pacing allows, and gives back the rest.
+        """
         now = self.clock()
         if self._paused_until and now < self._paused_until:
             return (self._paused_until - now).total_seconds()
+        token = uuid.uuid4().hex
         async with self.sessions() as session:
-            rows = list(await Repositories(session).outbox.due(now, self.batch))
+            rows = await Repositories(session).outbox.claim_due(now, self.batch, self.hold, token)
+            await session.commit()
+        tried: set[int] = set()
         waiting: dict[int, float] = {}
-        for row in rows:
-            if row.chat_id in waiting:  # keep each chat's order: its next message waits too
-                continue
-            now = self.clock()
-            chat_wait = self._chat_wait(row.chat_id, now)
-            if chat_wait > 0:
-                waiting[row.chat_id] = chat_wait
-                continue
-            await self._global_pace()
-            outcome = await self._deliver(row)
-            if outcome == "paused" and self._paused_until is not None:
-                return (self._paused_until - self.clock()).total_seconds()
-            if outcome == "later":
-                waiting[row.chat_id] = 0.0
+        try:
+            for row in rows:
+                if row.chat_id in waiting:  # keep each chat's order: its next message waits too
+                    continue
+                now = self.clock()
+                chat_wait = self._chat_wait(row.chat_id, now)
+                if chat_wait > 0:
+                    waiting[row.chat_id] = chat_wait
+                    continue
+                await self._global_pace()
+                tried.add(row.id)
+                outcome = await self._deliver(row, token)
+                if outcome == "paused" and self._paused_until is not None:
+                    return (self._paused_until - self.clock()).total_seconds()
+                if outcome == "later":
+                    waiting[row.chat_id] = 0.0
+        finally:
+            untried = [r.id for r in rows if r.id not in tried]
+            if untried:
+                async with self.sessions() as session:
+                    await Repositories(session).outbox.release(untried, token)
+                    await session.commit()
         return min(waiting.values(), default=None)
 
     def _chat_wait(self, chat_id: int, now: datetime) -> float:
@@ -303,12 +319,12 @@ class OutboxWorker:
                 return
             await self.sleep((self._recent[0] + window - now).total_seconds())
 
-    async def _deliver(self, row: OutboxMessage) -> str:
+    async def _deliver(self, row: OutboxMessage, token: str) -> str:
         """Send one message: "sent", "later" (retry), "dropped" or "paused" (429)."""
         now = self.clock()
         async with self.sessions() as session:
             repositories = Repositories(session)
-            if not await repositories.outbox.claim(row.id, now, self.hold):
+            if not await repositories.outbox.renew(row.id, token, now + self.hold):
                 return "dropped"
             if row.user_id is not None:
                 user = await session.get(User, row.user_id)
@@ -362,6 +378,7 @@ class OutboxWorker:
             values: dict[str, Any] = {
                 "available_at": self.clock() + timedelta(seconds=delay),
                 "claimed_until": None,
+                "claimed_by": None,
                 "last_error": error[:500],
             }
             if count:
@@ -371,7 +388,7 @@ class OutboxWorker:
 
     async def _finish(self, session: AsyncSession, outbox_id: int, *, status: str, error: str | None = None,
                       attempts: int | None = None, message_id: int | None = None) -> None:
-        values: dict[str, Any] = {"status": status, "claimed_until": None}
+        values: dict[str, Any] = {"status": status, "claimed_until": None, "claimed_by": None}
         if status == "sent":
             values["sent_at"] = self.clock()
             values["message_id"] = message_id

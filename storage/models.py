@@ -318,6 +318,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     available_at: Mapped[Timestamp]
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The worker's pass that holds the claim (see OutboxRepository.claim_due).
+    claimed_by: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[Timestamp]
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -344,6 +346,15 @@ class SurveyAnswer(Base):
         UniqueConstraint("case_id", "question", name="uq_survey_answers_case_question"),
         UniqueConstraint("complaint_id", "question", name="uq_survey_answers_complaint_question"),
     )
+
+
+class SeenUpdate(Base):
+    """An update id already taken in by a webhook process (Telegram may deliver one twice)."""
+
+    __tablename__ = "seen_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[Timestamp] = mapped_column(index=True)
 
 
 class JobRun(Base):

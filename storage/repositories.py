@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -193,32 +194,60 @@ class OutboxRepository:
     def add(self, message: OutboxMessage) -> None:
         self.session.add(message)
 
-    async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-        """Pending messages whose time has come and that nobody holds, oldest first."""
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.status == "pending",
-                OutboxMessage.available_at <= now,
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
+    @staticmethod
+    def _claimable(now: datetime) -> Any:
+        return and_(
+            OutboxMessage.status == "pending",
+            OutboxMessage.available_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
-        return (await self.session.scalars(query)).all()
 
-    async def claim(self, message_id: int, now: datetime, hold: timedelta) -> bool:
-        """Take a message for sending; ``False`` when another worker has it or it is done."""
+    async def claim_due(self, now: datetime, limit: int, hold: timedelta, token: str) -> list[OutboxMessage]:
+        """Take up to ``limit`` due messages for one worker's pass, oldest first.
+
+        On PostgreSQL the candidates are locked ``FOR UPDATE SKIP LOCKED``, so workers in other
+        processes pass over them; on both backends the update re-checks that each is still
+        free, so a message is claimed by one pass only. The claim is a lease (``hold``) with
+        the pass's ``token``; a worker that dies leaves its messages to others once it expires.
+        The caller commits.
+        """
+        candidates = list(await self.session.scalars(
+            select(OutboxMessage.id).where(self._claimable(now)).order_by(OutboxMessage.id).limit(limit)
+            .with_for_update(skip_locked=True)
+        ))
+        if not candidates:
+            return []
+        claimed = set(await self.session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates), self._claimable(now))
+            .values(claimed_until=now + hold, claimed_by=token)
+            .returning(OutboxMessage.id)
+        ))
+        rows = await self.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(rows)
+
+    async def renew(self, message_id: int, token: str, until: datetime) -> bool:
+        """Extend this pass's claim on a message before sending it; ``False`` if it is not ours."""
         result = await self.session.execute(
             update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.status == "pending",
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-            )
-            .values(claimed_until=now + hold)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
+                   OutboxMessage.claimed_by == token)
+            .values(claimed_until=until)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def release(self, message_ids: Sequence[int], token: str) -> None:
+        """Give back messages this pass claimed but did not try (they wait for their chat)."""
+        if message_ids:
+            await self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(message_ids), OutboxMessage.claimed_by == token,
+                       OutboxMessage.status == "pending")
+                .values(claimed_until=None, claimed_by=None)
+            )
 
     async def count(self, status: str) -> int:
         query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == status)

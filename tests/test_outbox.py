@@ -126,7 +126,8 @@ async def test_a_bad_request_is_not_retried(app: App, clock: FakeClock) -> None:
 async def test_after_a_crash_the_claimed_messages_are_delivered(app: App, clock: FakeClock) -> None:
     (row,) = await put(app, clock, 5001)
     async with app.sessions() as session:  # a worker claimed it, then the process died
-        assert await Repositories(session).outbox.claim(row, clock.now, timedelta(seconds=60))
+        claimed = await Repositories(session).outbox.claim_due(clock.now, 10, timedelta(seconds=60), "dead-worker")
+        assert [m.id for m in claimed] == [row]
         await session.commit()
     restarted = worker(app, clock)
     await restarted.deliver_due()
@@ -136,11 +137,16 @@ async def test_after_a_crash_the_claimed_messages_are_delivered(app: App, clock:
     assert len(sent(app)) == 1 and (await rows(app))[row].status == "sent"
 
 
-async def test_two_workers_never_send_the_same_message(app: App, clock: FakeClock) -> None:
-    await put(app, clock, *range(6001, 6011))
-    one, two = worker(app, clock), worker(app, clock)
-    await asyncio.gather(one.deliver_due(), two.deliver_due())
-    assert sorted(m.chat_id for m in sent(app)) == list(range(6001, 6011))
+async def test_several_workers_never_send_the_same_message(app: App, clock: FakeClock) -> None:
+    """Workers of several processes claim disjoint batches (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
+    await put(app, clock, *range(6001, 6081))
+    workers = [worker(app, clock, batch=10) for _ in range(4)]
+    for _ in range(10):
+        await asyncio.gather(*(w.deliver_due() for w in workers))
+        if all(r.status == "sent" for r in (await rows(app)).values()):
+            break
+    assert sorted(m.chat_id for m in sent(app)) == list(range(6001, 6081))
+    assert {r.claimed_by for r in (await rows(app)).values()} == {None}
 
 
 async def test_pacing_overall_and_per_chat(app: App, clock: FakeClock) -> None:
