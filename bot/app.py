@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -23,11 +24,13 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, SeenUpdates
 from bot.handoff import HandoffDesk
 from bot.i18n import N_, LanguageMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
 from bot.notifier import AttachmentDownloader, DeadlineWatch, OutboxNotices, OutboxWorker
 from bot.rendering import Renderer
+from bot.webhook import serve_webhook
 from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
 from dialogs.widgets import KenesMessageManager
 from domain.catalog import Catalog, load_catalog
@@ -133,8 +136,12 @@ def build_dispatcher(
     services: Services,
     storage: BaseStorage,
     events_isolation: BaseEventIsolation,
+    seen: SeenUpdates | None = None,
 ) -> Dispatcher:
-    """The dispatcher with middlewares, routers and dialogs, ready for ``feed_update``."""
+    """The dispatcher with middlewares, routers and dialogs, ready for ``feed_update``.
+
+    With ``seen`` (webhook mode), an update delivered twice is handled once.
+    """
     dp = Dispatcher(
         storage=storage,
         events_isolation=events_isolation,
@@ -149,6 +156,8 @@ def build_dispatcher(
                                  lambda: services.clock()),
         fsm_strategy=FSMStrategy.USER_IN_TOPIC,
     )
+    if seen is not None:
+        dp.update.outer_middleware(DuplicateUpdates(seen))
     in_flight = InFlightUpdates()
     dp.update.outer_middleware(in_flight)
     dp.shutdown.register(in_flight.drain)
@@ -228,7 +237,10 @@ async def run(settings: Settings) -> None:
     services = build_services(settings)
     storage, isolation = build_fsm(settings, sessions)
     bot = build_bot(settings)
-    dp = build_dispatcher(settings, sessions, services, storage, isolation)
+    seen: SeenUpdates | None = None
+    if settings.webhook_url:
+        seen = RedisSeenUpdates(storage.redis) if isinstance(storage, RedisStorage) else DatabaseSeenUpdates(sessions)
+    dp = build_dispatcher(settings, sessions, services, storage, isolation, seen)
     worker = OutboxWorker(bot, sessions)
     services.notices.wake = worker.wake
     downloader = AttachmentDownloader(bot, sessions, settings.file_store_dir)
@@ -241,8 +253,16 @@ async def run(settings: Settings) -> None:
                   for job in (worker, downloader, watch)]
     try:
         await set_commands(bot, services.i18n, settings.default_locale)
-        logger.info("Kenes is starting (database: %s)", engine.url.get_backend_name())
-        await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
+        logger.info("Kenes is starting (database: %s, %s)", engine.url.get_backend_name(),
+                    "webhook" if settings.webhook_url else "polling")
+        if settings.webhook_url:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            await serve_webhook(dp, bot, settings, stop)
+        else:
+            await bot.delete_webhook()  # polling and a webhook exclude each other
+            await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
     finally:
         stop.set()
         await asyncio.gather(*background, return_exceptions=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from aiogram.utils.token import TokenValidationError, validate_token
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,10 @@ class Settings(BaseSettings):
     file_store_dir: Path = Field(default=DATA_DIR / "files")
     digest_time: time = Field(default=time(9, 0))
     max_upload_mb: int = Field(default=10, ge=1, le=20)
+    webhook_url: str | None = Field(default=None)
+    webhook_secret: SecretStr | None = Field(default=None)
+    webhook_host: str = Field(default="127.0.0.1")
+    webhook_port: int = Field(default=8081, ge=1, le=65535)
     complaint_review_days: int = Field(default=5, ge=1, le=60)
     clerk_hours: Annotated[tuple[time, time], NoDecode] = Field(default=(time(9, 0), time(18, 0)))
 
@@ -68,6 +74,36 @@ class Settings(BaseSettings):
                 raise ValueError("must open before it closes, like 09:00-18:00")
             return (opens, closes)
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be the public address Telegram posts to, like https://bot.example.kz/tg")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
+            raise ValueError("must be 16 to 256 characters: letters, digits, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is not set (it is required with WEBHOOK_URL)")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook server answers on: the path of ``WEBHOOK_URL``."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @field_validator("registry_token")
     @classmethod
@@ -115,9 +151,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
             reason = "is not set" if error["type"] == "missing" else error["msg"].removeprefix(
                 "Value error, "
             )
-            problems.append(f"{name} {reason}")
+            # A check across several variables names them in its own message.
+            problems.append(f"{str(error['loc'][0]).upper()} {reason}" if error["loc"] else reason)
         raise SettingsError("; ".join(problems)) from None

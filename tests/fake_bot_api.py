@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 BOT = {"id": 987654321, "is_bot": True, "first_name": "Kenes", "username": "kenes_e2e_bot"}
 
@@ -42,11 +42,35 @@ class FakeBotAPI:
     _called: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(100))
+    # Set by setWebhook: updates are then posted to the bot (with the secret) instead of polled.
+    webhook: tuple[str, str | None] | None = None
+    deliveries: list[int] = field(default_factory=list)  # the webhook's HTTP statuses
+    _posts: set[asyncio.Task[None]] = field(default_factory=set)
 
     # --- what the test does -------------------------------------------------------------
-    def push(self, **update: Any) -> None:
-        self._updates.append({"update_id": next(self._ids), **update})
-        self._new.set()
+    def push(self, **update: Any) -> dict[str, Any]:
+        """Queue an update for getUpdates, or post it to the webhook when one is set; the update."""
+        full = {"update_id": next(self._ids), **update}
+        if self.webhook is not None:
+            self.post(full)
+        else:
+            self._updates.append(full)
+            self._new.set()
+        return full
+
+    def post(self, update: dict[str, Any], secret: str | None = None) -> None:
+        """Post an update to the webhook, as Telegram does (``secret``: a different header value)."""
+        task = asyncio.get_running_loop().create_task(self._post(update, secret))
+        self._posts.add(task)
+        task.add_done_callback(self._posts.discard)
+
+    async def _post(self, update: dict[str, Any], secret: str | None) -> None:
+        assert self.webhook is not None
+        url, expected = self.webhook
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret if secret is not None else (expected or "")}
+        async with ClientSession() as http, http.post(url, json=update, headers=headers) as response:
+            self.deliveries.append(response.status)
+            self._called.set()
 
     def user_message(self, user: dict, text: str) -> None:
         command = text.startswith("/")
@@ -167,6 +191,10 @@ class FakeBotAPI:
             return self._message_json(message)
         if method == "deleteMessage":
             self.messages.pop(int(params["message_id"]), None)
+        if method == "setWebhook":
+            self.webhook = (params["url"], params.get("secret_token"))
+        if method == "deleteWebhook":
+            self.webhook = None
         return True
 
     @staticmethod

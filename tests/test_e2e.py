@@ -180,3 +180,45 @@ async def test_application_registry_api_and_notifier_in_one_process(
 
     bot_process.send_signal(signal.SIGINT)
     assert await asyncio.wait_for(bot_process.wait(), 15) == 0
+
+
+WEBHOOK_PORT = free_port()
+WEBHOOK = f"http://127.0.0.1:{WEBHOOK_PORT}/tg/updates"
+SECRET = "e2e-webhook-secret-0123456789"
+
+
+@pytest.mark.parametrize("extra_env", [{"WEBHOOK_URL": WEBHOOK, "WEBHOOK_SECRET": SECRET,
+                                        "WEBHOOK_PORT": str(WEBHOOK_PORT)}])
+async def test_webhook_mode(api: tuple[FakeBotAPI, str], bot_process: asyncio.subprocess.Process) -> None:
+    fake, _ = api
+    _, registered = await fake.wait_for(lambda m, p: m == "setWebhook", 60)
+    assert registered["url"] == WEBHOOK and registered["secret_token"] == SECRET
+    assert {"message", "callback_query"} <= set(registered["allowed_updates"])
+    assert not any(m == "getUpdates" for m, _ in fake.calls)
+
+    # A request without Telegram's secret header is refused and handles nothing.
+    forged = {"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "/start", "from": USER,
+                                             "chat": {"id": USER["id"], "type": "private"}}}
+    fake.post(forged, secret="wrong")
+    await asyncio.sleep(1)
+    assert fake.deliveries == [401]
+
+    start = fake.push(message={"message_id": 1, "date": 0, "text": "/start", "from": USER,
+                               "chat": {"id": USER["id"], "type": "private", "first_name": USER["first_name"]},
+                               "entities": [{"type": "bot_command", "offset": 0, "length": 6}]})
+    await fake.wait_text("Выберите язык общения")
+    fake.post(start)  # Telegram delivers the same update again
+    fake.press(USER, "Русский")
+    await fake.wait_text("Кеңес — ваш помощник")
+    await asyncio.sleep(1)
+    languages = [p for m, p in fake.calls if m == "sendMessage" and "Выберите язык" in p.get("text", "")]
+    assert len(languages) == 1, "the repeated update is handled once"
+    assert fake.deliveries[1:] == [200, 200, 200]
+
+    # Stopping finishes the update in hand, then exits cleanly.
+    fake.press(USER, "Услуги")
+    while len(fake.deliveries) < 5:  # Telegram has its answer; the update may still be in hand
+        await asyncio.sleep(0.005)
+    bot_process.send_signal(signal.SIGTERM)
+    await fake.wait_text("Какая услуга вам нужна?")
+    assert await asyncio.wait_for(bot_process.wait(), 15) == 0

@@ -22,6 +22,7 @@ def test_defaults() -> None:
     assert settings.default_locale == "kk"
     assert settings.bot_api_url is None and settings.redis_url is None
     assert settings.log_level == "INFO"
+    assert settings.webhook_url is None and settings.webhook_port == 8081
 
 
 def test_token_is_secret() -> None:
@@ -37,6 +38,13 @@ def test_token_is_secret() -> None:
         ({"bot_token": TEST_TOKEN, "database_url": "mysql://x"}, "DATABASE_URL must start with"),
         ({"bot_token": TEST_TOKEN, "default_locale": "en"}, "DEFAULT_LOCALE"),
         ({"bot_token": TEST_TOKEN, "log_level": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({"bot_token": TEST_TOKEN, "webhook_url": "https://bot.example.kz/tg"},
+         "WEBHOOK_SECRET is not set (it is required with WEBHOOK_URL)"),
+        ({"bot_token": TEST_TOKEN, "webhook_url": "bot.example.kz", "webhook_secret": "s" * 20},
+         "WEBHOOK_URL must be the public address"),
+        ({"bot_token": TEST_TOKEN, "webhook_url": "https://bot.example.kz/tg", "webhook_secret": "short"},
+         "WEBHOOK_SECRET must be 16 to 256 characters"),
+        ({"bot_token": TEST_TOKEN, "clerk_hours": "18:00-09:00"}, "CLERK_HOURS must open before it closes"),
     ],
 )
 def test_bad_values_are_named(overrides: dict, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
