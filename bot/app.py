@@ -82,7 +82,8 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 def build_fsm(
     settings: Settings, sessions: SessionFactory, prefix: str = "fsm"
 ) -> tuple[BaseStorage, BaseEventIsolation]:
-    """Redis for FSM and locks when ``REDIS_URL`` is set (several processes), else the database.
+    """Redis for FSM and locks when ``REDIS_URL`` is set (several processes), else the database
+    (with SQLite, through an in-memory copy saved twice a second, see :mod:`storage.fsm`).
 
     Keys carry the destiny (aiogram-dialog keeps its stacks under their own destinies).
     """
@@ -90,7 +91,9 @@ def build_fsm(
     if settings.redis_url:
         storage = RedisStorage.from_url(settings.redis_url, key_builder=keys)
         return storage, RedisEventIsolation(storage.redis, key_builder=keys)
-    return SQLAlchemyStorage(sessions, key_builder=keys), SimpleEventIsolation()
+    # SQLite serves one process: the state is kept in memory and saved twice a second.
+    write_behind = 0.5 if settings.database_url.startswith("sqlite") else None
+    return SQLAlchemyStorage.for_url(settings.database_url, keys, write_behind), SimpleEventIsolation()
 
 
 @dataclass

@@ -85,6 +85,8 @@ class UserMiddleware(BaseMiddleware):
         user = await repositories.users.get(from_user.id)
         if user is None or user.blocked_at is not None or utcnow() - user.last_seen > LAST_SEEN_STEP:
             user = await repositories.users.touch(from_user.id)
-            await repositories.commit()
+        # End the transaction: the connection goes back to the pool while the update is
+        # handled (most updates need no more queries); the user stays loaded.
+        await repositories.commit()
         data["user"] = user
         return await handler(event, data)

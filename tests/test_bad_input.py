@@ -65,6 +65,7 @@ async def test_button_after_the_conversation_state_was_lost(app: App, ru: ChatCl
     else:
         async with app.sessions.begin() as session:
             await session.execute(text("DELETE FROM fsm_records"))
+        app.storage.forget()  # as after a crash: the in-memory copy is gone too
     await ru.click("СМИ")
     assert ru.answers[-1].text == "Это меню устарело, вот новое."
     assert "Кеңес — ваш помощник" in ru.last.text

@@ -17,6 +17,7 @@ async def test_checklist_survives_a_restart(make_app: Callable[[], App]) -> None
     await user.click("Физическое лицо")
     await user.click("1. ")
 
+    await before.storage.close()  # the old process stops (its state is saved)
     after = make_app()  # a new dispatcher and storage object over the same database
     resumed = after.client(language_code="ru", user_id=4242)
     resumed.chat = user.chat
@@ -31,6 +32,7 @@ async def test_language_survives_a_restart(make_app: Callable[[], App]) -> None:
     before = make_app()
     user = before.client(language_code="ru", user_id=4343)
     await user.start_in("Қазақша")
+    await before.storage.close()
     after = make_app().client(language_code="ru", user_id=4343)
     after.chat = user.chat
     await after.send("сколько стоит справка")
@@ -47,6 +49,7 @@ async def test_booking_survives_a_restart(make_app: Callable[[], App], clock: Fa
     await user.click("24", exact=True)
     await user.click("08:30")
 
+    await before.storage.close()
     after = make_app()
     resumed = after.client(language_code="ru", user_id=4444)
     resumed.chat = user.chat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -60,6 +61,41 @@ async def test_fsm_storage_round_trip(engine: AsyncEngine) -> None:
     # A new storage object (a restart) reads the same rows.
     again = SQLAlchemyStorage(create_session_factory(engine))
     assert (await again.get_data(key))["answers"] == {"applicant_kind": "ie"}
+
+
+async def test_fsm_storage_write_behind(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the in-memory copy, changes reach the table in one write after the delay or at close,
+    and a failed write is tried again rather than lost."""
+    sessions = create_session_factory(engine)
+    storage = SQLAlchemyStorage(sessions, write_behind=0.05)
+    keys = [StorageKey(bot_id=1, chat_id=n, user_id=n, destiny="aiogd_stack") for n in range(3)]
+    for n, key in enumerate(keys):
+        await storage.set_state(key, "Group:step")
+        await storage.set_data(key, {"n": n})
+    assert await storage.get_data(keys[2]) == {"n": 2}
+    outside = SQLAlchemyStorage(sessions)  # reads the table itself
+    assert await outside.get_state(keys[0]) is None, "not written yet"
+    await asyncio.sleep(0.2)
+    assert [await outside.get_data(key) for key in keys] == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+    real = storage._write
+    calls = 0
+
+    async def failing(rows: list[dict[str, object]], columns: tuple[str, ...]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OSError("disk full")
+        await real(rows, columns)
+
+    monkeypatch.setattr(storage, "_write", failing)
+    await storage.set_data(keys[0], {"n": 10})
+    await asyncio.sleep(0.2)  # the first write fails and is logged
+    assert calls == 1 and await outside.get_data(keys[0]) == {"n": 0}
+    await storage.close()  # a normal stop saves it
+    assert calls == 2 and await outside.get_data(keys[0]) == {"n": 10}
+    again = SQLAlchemyStorage(sessions, write_behind=0.05)  # a restart
+    assert await again.get_state(keys[1]) == "Group:step" and await again.get_data(keys[1]) == {"n": 1}
 
 
 async def test_users_and_aware_times(engine: AsyncEngine) -> None:
