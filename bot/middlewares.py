@@ -18,6 +18,7 @@ from storage.repositories import Repositories
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 LAST_SEEN_STEP = timedelta(minutes=10)
+OPEN_HANDOFF = "open_handoff"  # the sender's open hand-off to a clerk, or None, looked up with the user
 logger = logging.getLogger(__name__)
 
 
@@ -71,7 +72,8 @@ class DatabaseMiddleware(BaseMiddleware):
 
 
 class UserMiddleware(BaseMiddleware):
-    """Loads (or creates) the user the update comes from as ``user``.
+    """Loads (or creates) the user the update comes from as ``user``, with their open
+    hand-off to a clerk as ``open_handoff`` (or None).
 
     The row is written on first contact, when ``last_seen`` is more than ``LAST_SEEN_STEP``
     old, and when a user who had blocked the bot writes again; ordinary updates cost no write.
@@ -82,7 +84,8 @@ class UserMiddleware(BaseMiddleware):
         if from_user is None or from_user.is_bot:
             return await handler(event, data)
         repositories: Repositories = data["repositories"]
-        user = await repositories.users.get(from_user.id)
+        user, handoff = await repositories.users.with_open_handoff(from_user.id)
+        data[OPEN_HANDOFF] = handoff
         if user is None or user.blocked_at is not None or utcnow() - user.last_seen > LAST_SEEN_STEP:
             user = await repositories.users.touch(from_user.id)
         # End the transaction: the connection goes back to the pool while the update is

@@ -14,7 +14,7 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.enums import ChatType, ContentType
-from aiogram.filters import BaseFilter, Command, CommandStart
+from aiogram.filters import BaseFilter, Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.i18n import I18n
@@ -25,6 +25,7 @@ from babel.dates import format_datetime
 
 from bot.config import Settings
 from bot.handoff import DeskUnavailable, HandoffDesk
+from bot.middlewares import OPEN_HANDOFF
 from dialogs.states import MenuSG
 from domain.deadlines import ALMATY
 from handlers.commands import MENU_CALLBACK
@@ -75,10 +76,13 @@ class InHandoff(BaseFilter):
     """The sender has an open hand-off (given to the handler as ``handoff``)."""
 
     async def __call__(self, event: TelegramObject, repositories: Repositories,
-                      event_from_user: Any = None) -> bool | dict[str, Any]:
+                      event_from_user: Any = None, **data: Any) -> bool | dict[str, Any]:
         if event_from_user is None:
             return False
-        handoff = await repositories.handoffs.open_for(event_from_user.id)
+        if OPEN_HANDOFF in data:  # looked up with the user (UserMiddleware)
+            handoff = data[OPEN_HANDOFF]
+        else:
+            handoff = await repositories.handoffs.open_for(event_from_user.id)
         return {"handoff": handoff} if handoff is not None else False
 
 
@@ -216,15 +220,19 @@ class FromClerk(BaseFilter):
 def create_router() -> Router:
     """Placed after the clerks' commands, before every other router."""
     router = Router(name=__name__)
-    private = F.chat.type == ChatType.PRIVATE
-    in_handoff = InHandoff()
     router.callback_query.register(open_handoff, F.data == START)
     router.callback_query.register(end_button, F.data == END)
-    router.message.register(back_to_bot, private, in_handoff, CommandStart())
-    router.message.register(back_to_bot, private, in_handoff, Command("menu"))
-    router.message.register(other_command, private, in_handoff, F.text.startswith("/"))
-    router.message.register(relay, private, in_handoff)
-    router.callback_query.register(back_to_bot, in_handoff, F.data.contains(CB_SEP) | (F.data == MENU_CALLBACK))
+
+    # The applicant's side: the open hand-off is looked up once per update (a root filter).
+    applicant = Router(name=f"{__name__}.applicant")
+    applicant.message.filter(F.chat.type == ChatType.PRIVATE, InHandoff())
+    applicant.callback_query.filter(F.data.contains(CB_SEP) | (F.data == MENU_CALLBACK), InHandoff())
+    leaving = Command("start", "menu")  # back_to_bot passes these on to the bot's own handlers
+    applicant.message.register(back_to_bot, leaving)
+    applicant.message.register(other_command, ~leaving, F.text.startswith("/"))
+    applicant.message.register(relay, ~leaving)
+    applicant.callback_query.register(back_to_bot)
+    router.include_router(applicant)
 
     topic = InClerkTopic()
     router.message.register(close_command, topic, FromClerk(), Command("close"))

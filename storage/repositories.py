@@ -35,6 +35,13 @@ class UserRepository:
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
+    async def with_open_handoff(self, user_id: int) -> tuple[User | None, Handoff | None]:
+        """The user and their open hand-off to a clerk, in one query (done for every update)."""
+        row = (await self.session.execute(
+            select(User, Handoff).outerjoin(Handoff, (Handoff.user_id == User.id) & Handoff.closed_at.is_(None))
+            .where(User.id == user_id).limit(1))).first()
+        return (row[0], row[1]) if row else (None, None)
+
     async def touch(self, user_id: int) -> User:
         """The user, created on first contact; ``last_seen`` updated, a block lifted."""
         user = await self.get(user_id)

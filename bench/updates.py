@@ -1,0 +1,193 @@
+"""Updates per second and latency of the whole bot against a bare aiogram echo bot.
+
+Run: python bench/updates.py [--users 1000] [--concurrency 1] [--database URL] [--redis URL]
+
+1,000 simulated users (half Kazakh, half Russian) go through a realistic mix: /start and
+the language, the menu, a service, its region or centre, two pages of its card, the
+checklist (an answer and ticks), a /status lookup of their own application, and the menu
+again; ``--concurrency`` of them at a time. Every update goes through the real dispatcher
+(middlewares, dialogs, the database, FSM storage) over a fake Telegram that answers at
+once. The same number of updates then goes through a dispatcher with one echo handler.
+Handling is CPU-bound in one process, so more users at a time (``--concurrency``) adds
+queueing to the latency without raising the rate; the default measures latency unqueued.
+Prints both rates, p50/p99 latency and the ratio; exits 1 when a goal is missed:
+the bot handles at least 30% of the echo rate, with p99 under 25 ms (the goals are set for
+SQLite; ``--no-goals`` only prints).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aiogram import Dispatcher  # noqa: E402
+from aiogram.types import CallbackQuery, Message  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from bench.fake import FakeSession, SimulatedUser, percentile  # noqa: E402
+from bot.app import build_bot, build_dispatcher, build_fsm, build_services  # noqa: E402
+from bot.config import load_settings  # noqa: E402
+from registry.cases import NewApplication  # noqa: E402
+from storage.database import create_engine, create_session_factory  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.repositories import Repositories  # noqa: E402
+
+TOKEN = "123456:bench-token"
+GOAL_RATIO = 0.30
+GOAL_P99_MS = 25.0
+# (language button, menu "Services", a service, a place) for each kind of user
+JOURNEYS = [
+    ("Русский", "Услуги", "воинской", "Актау"),
+    ("Қазақша", "Қызметтер", "Әскери", "Ақтау"),
+    ("Русский", "Услуги", "льготников", "Атырау"),
+    ("Қазақша", "Қызметтер", "Жеңілдігі", "Алматы"),
+]
+
+
+async def journey(user: SimulatedUser, kind: int, case_number: str) -> None:
+    language, services, service, place = JOURNEYS[kind % len(JOURNEYS)]
+    await user.send("/start")
+    await user.click(language)
+    await user.click(services)
+    await user.click(service)
+    await user.click(place)
+    while not user.has("📍"):  # a city with several centres: the first centre
+        await user.click(user.buttons()[0][0])
+    await user.click("📍")
+    await user.click("📑")
+    await user.click("✅")
+    while not user.has("1. "):  # the checklist's questions: the first answer
+        await user.click(user.buttons()[0][0])
+    await user.click("1.")
+    await user.click("2.")
+    await user.click("✔️")
+    await user.send(f"/status {case_number}")
+    await user.send("/menu")
+
+
+async def seed_cases(services: object, sessions: object, users: int) -> list[str]:
+    """One application per user, so /status finds something of theirs."""
+    numbers = []
+    async with sessions() as session:  # type: ignore[operator]
+        repositories = Repositories(session)
+        for n in range(users):
+            await repositories.users.touch(10_000 + n)
+        await repositories.commit()
+        cases = services.case_service(repositories)  # type: ignore[attr-defined]
+        for n in range(users):
+            case = await cases.submit(NewApplication(
+                user_id=10_000 + n, standard_id="psc_military_service_certificate", office_id="psc_aktau",
+                language="ru", applicant={"name": "Bench", "iin": "900101300126", "phone": "+77011234567"}))
+            numbers.append(case.number or "")
+    return numbers
+
+
+async def run_bot(args: argparse.Namespace, database_url: str) -> tuple[float, list[float], int]:
+    settings = load_settings(bot_token=TOKEN, database_url=database_url, redis_url=args.redis or "",
+                             _env_file=None)
+    engine = create_engine(database_url)
+    if database_url.startswith("postgresql"):
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    await upgrade(engine)
+    sessions = create_session_factory(engine)
+    services = build_services(settings)
+    storage, isolation = build_fsm(settings, sessions, prefix=f"bench{time.time_ns()}")
+    session = FakeSession()
+    bot = build_bot(settings, session=session)
+    dp = build_dispatcher(settings, sessions, services, storage, isolation)
+    numbers = await seed_cases(services, sessions, args.users)
+    people = [SimulatedUser(bot, dp, session, 10_000 + n, "kk" if n % 2 else "ru") for n in range(args.users)]
+    gate = asyncio.Semaphore(args.concurrency)
+
+    async def one(n: int) -> None:
+        async with gate:
+            await journey(people[n], n, numbers[n])
+
+    await journey(SimulatedUser(bot, dp, session, 9_999), 0, numbers[0])  # warm up (templates, caches)
+    began = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(args.users)))
+    elapsed = time.perf_counter() - began
+    latencies = [value for person in people for value in person.latencies]
+    await storage.close()
+    await isolation.close()
+    await engine.dispose()
+    return elapsed, latencies, len(latencies)
+
+
+async def run_echo(args: argparse.Namespace, count: int) -> tuple[float, list[float]]:
+    """The same number of updates through a dispatcher with one echo handler (messages and buttons)."""
+    dp = Dispatcher()
+
+    @dp.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    @dp.callback_query()
+    async def pressed(callback: CallbackQuery) -> None:
+        await callback.answer()
+
+    session = FakeSession()
+    bot = build_bot(load_settings(bot_token=TOKEN, _env_file=None), session=session)
+    per_user = max(count // args.users, 1)
+    people = [SimulatedUser(bot, dp, session, 10_000 + n) for n in range(args.users)]
+    gate = asyncio.Semaphore(args.concurrency)
+
+    async def one(person: SimulatedUser) -> None:
+        async with gate:
+            for step in range(per_user):
+                await person.send(f"echo {step}")
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one(person) for person in people))
+    elapsed = time.perf_counter() - began
+    return elapsed, [value for person in people for value in person.latencies]
+
+
+def report(name: str, elapsed: float, latencies: list[float]) -> float:
+    rate = len(latencies) / elapsed
+    print(f"{name:>5}: {len(latencies):6d} updates in {elapsed:6.2f} s = {rate:7.0f} updates/s, "
+          f"p50 {percentile(latencies, 0.5) * 1000:6.2f} ms, p99 {percentile(latencies, 0.99) * 1000:6.2f} ms")
+    return rate
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--database", default="")
+    parser.add_argument("--redis", default="")
+    parser.add_argument("--no-goals", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory() as folder:
+        database = args.database or f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
+        elapsed, latencies, count = await run_bot(args, database)
+        echo_elapsed, echo_latencies = await run_echo(args, count)
+    backend = "PostgreSQL" if database.startswith("postgresql") else "SQLite"
+    print(f"{args.users} users, {args.concurrency} at a time, {backend}{' + Redis' if args.redis else ''}")
+    bot_rate = report("bot", elapsed, latencies)
+    echo_rate = report("echo", echo_elapsed, echo_latencies)
+    ratio = bot_rate / echo_rate
+    p99 = percentile(latencies, 0.99) * 1000
+    print(f"ratio: {ratio:.1%} of the echo rate (goal {GOAL_RATIO:.0%}); p99 {p99:.1f} ms (goal < {GOAL_P99_MS:.0f})")
+    if args.no_goals:
+        return 0
+    missed = [goal for goal, ok in (("rate", ratio >= GOAL_RATIO), ("p99", p99 < GOAL_P99_MS)) if not ok]
+    if missed:
+        print("goal missed: " + ", ".join(missed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
