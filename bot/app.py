@@ -28,7 +28,7 @@ from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, S
 from bot.handoff import HandoffDesk
 from bot.i18n import N_, LanguageMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
-from bot.notifier import AttachmentDownloader, DeadlineWatch, OutboxNotices, OutboxWorker
+from bot.notifier import AttachmentDownloader, DeadlineWatch, OutboxNotices, OutboxWorker, Pacing
 from bot.rendering import Renderer
 from bot.webhook import serve_webhook
 from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
@@ -244,7 +244,7 @@ async def run(settings: Settings) -> None:
     if settings.webhook_url:
         seen = RedisSeenUpdates(storage.redis) if isinstance(storage, RedisStorage) else DatabaseSeenUpdates(sessions)
     dp = build_dispatcher(settings, sessions, services, storage, isolation, seen)
-    worker = OutboxWorker(bot, sessions)
+    worker = OutboxWorker(bot, sessions, pacing=Pacing(per_second=settings.outbox_per_second))
     services.notices.wake = worker.wake
     downloader = AttachmentDownloader(bot, sessions, settings.file_store_dir)
     watch = DeadlineWatch(sessions, services.catalog, services.calendar, services.notices, services.renderer,

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None)
     webhook_host: str = Field(default="127.0.0.1")
     webhook_port: int = Field(default=8081, ge=1, le=65535)
+    outbox_per_second: int = Field(default=28, ge=1, le=30)
     complaint_review_days: int = Field(default=5, ge=1, le=60)
     clerk_hours: Annotated[tuple[time, time], NoDecode] = Field(default=(time(9, 0), time(18, 0)))
 

@@ -215,10 +215,20 @@ class OutboxNotices:
 
 @dataclass(frozen=True)
 class Pacing:
-    """Telegram's limits: about 30 messages a second overall, one a second per chat."""
+    """Telegram's limits: about 30 messages a second overall, one a second per chat.
 
-    per_second: int = 25
+    ``per_second`` is this process's share (``OUTBOX_PER_SECOND``): with several processes
+    their shares add up, so each gets the overall limit divided by their number.
+    """
+
+    per_second: int = 28
     per_chat_interval: float = 1.0
+
+
+# A claim outlives the send it covers: the request is cut off after SEND_TIMEOUT seconds
+# (and retried), so no other process takes a message while it may still be going out.
+SEND_TIMEOUT = 10
+CLAIM_HOLD = timedelta(seconds=2 * SEND_TIMEOUT)
 
 
 class OutboxWorker:
@@ -233,7 +243,7 @@ class OutboxWorker:
         sleep: Sleep = asyncio.sleep,
         pacing: Pacing | None = None,
         batch: int = 50,
-        hold: timedelta = timedelta(seconds=60),
+        hold: timedelta = CLAIM_HOLD,
         max_attempts: int = 50,
     ) -> None:
         self.bot = bot
@@ -301,6 +311,8 @@ class OutboxWorker:
                 async with self.sessions() as session:
                     await Repositories(session).outbox.release(untried, token)
                     await session.commit()
+        if len(rows) == self.batch:  # a full batch: there may be more due right now
+            return min(waiting.values(), default=0.0)
         return min(waiting.values(), default=None)
 
     def _chat_wait(self, chat_id: int, now: datetime) -> float:
@@ -337,7 +349,8 @@ class OutboxWorker:
         try:
             self._recent.append(self.clock())
             self._chat_last[row.chat_id] = self.clock()
-            message = await self.bot.send_message(row.chat_id, row.text, reply_markup=markup)
+            message = await self.bot.send_message(row.chat_id, row.text, reply_markup=markup,
+                                                  request_timeout=SEND_TIMEOUT)
         except TelegramRetryAfter as exc:
             self._paused_until = self.clock() + timedelta(seconds=exc.retry_after)
             await self._retry(row, exc.retry_after, str(exc), count=False)

@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +48,13 @@ class FakeBotAPI:
     webhook: tuple[str, str | None] | None = None
     deliveries: list[int] = field(default_factory=list)  # the webhook's HTTP statuses
     _posts: set[asyncio.Task[None]] = field(default_factory=set)
+    # Telegram's flood control, when set: sendMessage beyond ``limit_per_second`` in any second,
+    # or to a chat within ``limit_chat_interval`` seconds of its last message, gets 429.
+    limit_per_second: int | None = None
+    limit_chat_interval: float | None = None
+    throttled: int = 0  # the 429s given
+    _accepted: deque[float] = field(default_factory=deque)
+    _chat_last: dict[int, float] = field(default_factory=dict)
 
     # --- what the test does -------------------------------------------------------------
     def push(self, **update: Any) -> dict[str, Any]:
@@ -151,6 +160,13 @@ class FakeBotAPI:
         if method == "getUpdates":
             result: Any = await self._get_updates(params)
         else:
+            if method == "sendMessage" and (retry_after := self._flood_wait(int(params["chat_id"]))):
+                self.throttled += 1
+                return web.json_response(
+                    {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {retry_after}",
+                     "parameters": {"retry_after": retry_after}},
+                    status=429,
+                )
             self.calls.append((method, params))
             self._called.set()
             if "message_id" in params and method != "sendMessage" and int(params["message_id"]) not in self.messages:
@@ -160,6 +176,20 @@ class FakeBotAPI:
                 )
             result = self._answer(method, params)
         return web.json_response({"ok": True, "result": result})
+
+    def _flood_wait(self, chat_id: int) -> int:
+        """Seconds to wait if this message breaks a limit (0: accepted and counted)."""
+        now = time.monotonic()
+        while self._accepted and now - self._accepted[0] >= 1.0:
+            self._accepted.popleft()
+        if self.limit_per_second is not None and len(self._accepted) >= self.limit_per_second:
+            return 1
+        last = self._chat_last.get(chat_id)
+        if self.limit_chat_interval is not None and last is not None and now - last < self.limit_chat_interval:
+            return max(1, math.ceil(self.limit_chat_interval - (now - last)))
+        self._accepted.append(now)
+        self._chat_last[chat_id] = now
+        return 0
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict]:
         offset = int(params.get("offset") or 0)

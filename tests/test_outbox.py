@@ -17,7 +17,7 @@ from aiogram.exceptions import (
 from aiogram.methods import SendMessage
 from sqlalchemy import select
 
-from bot.notifier import OutboxWorker
+from bot.notifier import OutboxWorker, Pacing
 from storage.models import OutboxMessage, User
 from storage.repositories import Repositories
 from tests.conftest import App, FakeClock
@@ -149,6 +149,15 @@ async def test_several_workers_never_send_the_same_message(app: App, clock: Fake
     assert {r.claimed_by for r in (await rows(app)).values()} == {None}
 
 
+async def test_a_full_batch_is_followed_at_once(app: App, clock: FakeClock) -> None:
+    await put(app, clock, *range(7101, 7116))
+    outbox = worker(app, clock, batch=10)
+    assert await outbox.deliver_due() == 0.0, "more may be due: no pause before the next batch"
+    assert len(sent(app)) == 10
+    assert await outbox.deliver_due() is None, "the last batch was not full: wait for the next poll"
+    assert len(sent(app)) == 15
+
+
 async def test_pacing_overall_and_per_chat(app: App, clock: FakeClock) -> None:
     await put(app, clock, *range(7001, 7061))  # 60 chats
     await put(app, clock, 8000, 8000, 8000)  # three messages to one chat
@@ -162,7 +171,7 @@ async def test_pacing_overall_and_per_chat(app: App, clock: FakeClock) -> None:
     times = [t for t, m in zip(app.session.times, app.session.requests, strict=True) if isinstance(m, SendMessage)]
     for i in range(len(times)):
         within_a_second = [t for t in times[i:] if t - times[i] < timedelta(seconds=1)]
-        assert len(within_a_second) <= 25
+        assert len(within_a_second) <= Pacing().per_second == 28
     one_chat = [t for t, m in zip(times, sent(app), strict=True) if m.chat_id == 8000]
     assert all(b - a >= timedelta(seconds=1) for a, b in itertools.pairwise(one_chat))
     assert [m.text for m in sent(app) if m.chat_id == 8000] == ["message 0", "message 1", "message 2"]
