@@ -10,10 +10,10 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import StorageKey
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import create_session_factory
+from storage.database import create_engine, create_session_factory
 from storage.fsm import SQLAlchemyStorage
 from storage.migrate import ALEMBIC_INI, downgrade, upgrade
 from storage.models import User
@@ -41,6 +41,21 @@ async def test_migrations_stairway(empty_engine: AsyncEngine) -> None:
     assert {"users", "fsm_records", "alembic_version"} <= await tables(empty_engine)
     await downgrade(empty_engine, "base")
     assert await tables(empty_engine) <= {"alembic_version"}
+
+
+async def test_processes_starting_together_migrate_once(empty_engine: AsyncEngine, database_url: str) -> None:
+    """Each process migrates at start; on PostgreSQL several may start at the same moment."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("one process per SQLite file")
+    others = [create_engine(database_url) for _ in range(3)]
+    try:
+        await asyncio.wait_for(asyncio.gather(upgrade(empty_engine), *(upgrade(other) for other in others)), 60)
+    finally:
+        for other in others:
+            await other.dispose()
+    async with empty_engine.connect() as connection:
+        assert (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars().all() \
+            == [revisions()[-1]]
 
 
 async def test_fsm_storage_round_trip(engine: AsyncEngine) -> None:
