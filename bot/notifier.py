@@ -435,7 +435,14 @@ class AttachmentDownloader:
             relative = Path(number or "unnumbered") / f"{attachment_id}-{document_id}{extension}"
             try:
                 (self.store / relative).parent.mkdir(parents=True, exist_ok=True)
-                await self.bot.download(file_id, destination=self.store / relative)
+                # Written under a name of its own, then renamed: never a half file under the real name,
+                # even when two processes download the same scan.
+                partial = self.store / relative.with_name(f"{relative.name}.{uuid.uuid4().hex}.part")
+                try:
+                    await self.bot.download(file_id, destination=partial)
+                    partial.replace(self.store / relative)
+                finally:
+                    partial.unlink(missing_ok=True)
             except (TelegramAPIError, OSError) as exc:
                 async with self.sessions() as session:
                     await session.execute(
