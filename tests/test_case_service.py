@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -105,6 +106,20 @@ async def test_two_clerks_at_once_one_wins(app: App, clock: FakeClock) -> None:
         accepts = await session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.action == "accept"))
     assert accepts == 1
     assert [m.kind for m in await outbox(app)].count("case_accept") == 1
+
+
+async def test_numbers_stay_unique_when_many_apply_at_once(app: App, clock: FakeClock) -> None:
+    """Case and complaint numbers come from the database, so simultaneous submissions (other
+    processes, on PostgreSQL) never share one."""
+    from tests.test_complaints import register
+
+    for user in range(7101, 7121):
+        await add_user(app, user, "ru")
+    cases = await asyncio.gather(*(submit(app, user) for user in range(7101, 7121)))
+    complaints = await asyncio.gather(*(register(app, user) for user in range(7101, 7121)))
+    assert len(set(cases)) == len(set(complaints)) == 20
+    assert sorted(cases) == [f"26-{n:06d}" for n in range(1, 21)]
+    assert sorted(complaints) == [f"C-26-{n:06d}" for n in range(1, 21)]
 
 
 async def test_only_the_applicant_and_clerks_see_a_case(app: App, clock: FakeClock) -> None:
