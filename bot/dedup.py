@@ -31,12 +31,16 @@ class SeenUpdates(Protocol):
 
 
 class RedisSeenUpdates:
-    def __init__(self, redis: Redis, prefix: str = "fsm") -> None:
+    """Keys ``<prefix>:<bot id>:seen_update:<update id>``: update ids are counted per bot, and
+    bots may share a Redis."""
+
+    def __init__(self, redis: Redis, bot_id: int, prefix: str = "fsm") -> None:
         self.redis = redis
+        self.bot_id = bot_id
         self.prefix = prefix
 
     async def first_time(self, update_id: int) -> bool:
-        key = f"{self.prefix}:seen_update:{update_id}"
+        key = f"{self.prefix}:{self.bot_id}:seen_update:{update_id}"
         return bool(await self.redis.set(key, 1, nx=True, ex=int(KEEP.total_seconds())))
 
 

@@ -40,7 +40,7 @@ def settings_() -> Settings:
 async def seen(sessions: SessionFactory, redis_prefix: str) -> AsyncIterator[SeenUpdates]:
     if REDIS_URL:
         redis = Redis.from_url(REDIS_URL)
-        yield RedisSeenUpdates(redis, prefix=redis_prefix)
+        yield RedisSeenUpdates(redis, 42, prefix=redis_prefix)
         keys = [key async for key in redis.scan_iter(f"{redis_prefix}:*")]
         if keys:
             await redis.delete(*keys)
@@ -87,12 +87,13 @@ async def test_seen_updates_are_shared_between_processes(sessions: SessionFactor
     """Two stores over the same backend (two processes) agree on which update came first."""
     if REDIS_URL:
         redis = Redis.from_url(REDIS_URL)
-        first, second = RedisSeenUpdates(redis, redis_prefix), RedisSeenUpdates(redis, redis_prefix)
+        first, second = RedisSeenUpdates(redis, 42, redis_prefix), RedisSeenUpdates(redis, 42, redis_prefix)
     else:
         first, second = DatabaseSeenUpdates(sessions), DatabaseSeenUpdates(sessions)
     results = await asyncio.gather(*(store.first_time(123) for store in (first, second) for _ in range(5)))
     assert sorted(results) == [False] * 9 + [True]
     assert await first.first_time(124) and not await second.first_time(124)
-    if REDIS_URL:
+    if REDIS_URL:  # another bot's update 123 is its own
+        assert await RedisSeenUpdates(redis, 43, redis_prefix).first_time(123)
         await redis.delete(*[key async for key in redis.scan_iter(f"{redis_prefix}:*")])
         await redis.aclose()
