@@ -242,7 +242,10 @@ async def run(settings: Settings) -> None:
     bot = build_bot(settings)
     seen: SeenUpdates | None = None
     if settings.webhook_url:
-        seen = RedisSeenUpdates(storage.redis, bot.id) if isinstance(storage, RedisStorage) else DatabaseSeenUpdates(sessions)
+        if isinstance(storage, RedisStorage):
+            seen = RedisSeenUpdates(storage.redis, bot.id)
+        else:
+            seen = DatabaseSeenUpdates(sessions)
     dp = build_dispatcher(settings, sessions, services, storage, isolation, seen)
     worker = OutboxWorker(bot, sessions, pacing=Pacing(per_second=settings.outbox_per_second))
     services.notices.wake = worker.wake
