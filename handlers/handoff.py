@@ -75,14 +75,8 @@ async def understood(state: FSMContext) -> None:
 class InHandoff(BaseFilter):
     """The sender has an open hand-off (given to the handler as ``handoff``)."""
 
-    async def __call__(self, event: TelegramObject, repositories: Repositories,
-                      event_from_user: Any = None, **data: Any) -> bool | dict[str, Any]:
-        if event_from_user is None:
-            return False
-        if OPEN_HANDOFF in data:  # looked up with the user (UserMiddleware)
-            handoff = data[OPEN_HANDOFF]
-        else:
-            handoff = await repositories.handoffs.open_for(event_from_user.id)
+    async def __call__(self, event: TelegramObject, **data: Any) -> bool | dict[str, Any]:
+        handoff = data.get(OPEN_HANDOFF)  # looked up with the user by UserMiddleware
         return {"handoff": handoff} if handoff is not None else False
 
 

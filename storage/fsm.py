@@ -129,9 +129,12 @@ class SQLAlchemyStorage(BaseStorage):
             return
         self._remember(name, (value, (await self._record(name))[1]))
 
-    async def get_state(self, key: StorageKey) -> str | None:
+    async def _load(self, key: StorageKey) -> Record:
         name = self._keys.build(key)
-        return (await self._record(name) if self._write_behind is not None else await self._read(name))[0]
+        return await self._record(name) if self._write_behind is not None else await self._read(name)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return (await self._load(key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         name = self._keys.build(key)
@@ -141,9 +144,7 @@ class SQLAlchemyStorage(BaseStorage):
         self._remember(name, ((await self._record(name))[0], json.dumps(dict(data))))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        name = self._keys.build(key)
-        record = await self._record(name) if self._write_behind is not None else await self._read(name)
-        return dict(json.loads(record[1]))
+        return dict(json.loads((await self._load(key))[1]))
 
     def forget(self) -> None:
         """Drop the in-memory copy without saving it: the next read comes from the database

@@ -24,6 +24,7 @@ from storage.models import (
 )
 
 OPEN_STATUSES = ("submitted", "in_work")
+HANDOFF_OPEN = Handoff.closed_at.is_(None)
 
 
 class UserRepository:
@@ -38,7 +39,7 @@ class UserRepository:
     async def with_open_handoff(self, user_id: int) -> tuple[User | None, Handoff | None]:
         """The user and their open hand-off to a clerk, in one query (done for every update)."""
         row = (await self.session.execute(
-            select(User, Handoff).outerjoin(Handoff, (Handoff.user_id == User.id) & Handoff.closed_at.is_(None))
+            select(User, Handoff).outerjoin(Handoff, (Handoff.user_id == User.id) & HANDOFF_OPEN)
             .where(User.id == user_id).limit(1))).first()
         return (row[0], row[1]) if row else (None, None)
 
@@ -153,7 +154,7 @@ class HandoffRepository:
 
     async def open_for(self, user_id: int) -> Handoff | None:
         return await self.session.scalar(
-            select(Handoff).where(Handoff.user_id == user_id, Handoff.closed_at.is_(None)))
+            select(Handoff).where(Handoff.user_id == user_id, HANDOFF_OPEN))
 
     def add(self, handoff: Handoff) -> None:
         self.session.add(handoff)
