@@ -23,15 +23,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
+from bench.fake import fresh_database  # noqa: E402
 from bot.app import build_services  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from domain.deadlines import ALMATY  # noqa: E402
 from domain.slots import BookingConfig  # noqa: E402
 from registry.bookings import BookingError, BookingService  # noqa: E402
-from storage.database import create_engine, create_session_factory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+from storage.database import create_session_factory  # noqa: E402
 from storage.models import Booking, User  # noqa: E402
 from storage.repositories import Repositories  # noqa: E402
 
@@ -42,12 +42,7 @@ RACE_USER = 100_000
 
 
 async def main(url: str) -> list[str]:
-    engine = create_engine(url)
-    if url.startswith("postgresql"):
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    await upgrade(engine)
+    engine = await fresh_database(url)
     sessions = create_session_factory(engine)
     services = build_services(load_settings(bot_token="1:bench", _env_file=None), clock=lambda: NOW)
     services = replace(services, booking_config=BookingConfig(

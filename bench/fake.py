@@ -2,7 +2,8 @@
 simulated users who read the bot's last message and press its buttons.
 
 Unlike the tests' recording session it keeps nothing but each chat's newest message, so
-the harness costs little next to what it measures.
+the harness costs little next to what it measures. Also what every benchmark starts from:
+a fresh, migrated database and a sample application.
 """
 
 from __future__ import annotations
@@ -36,6 +37,30 @@ from aiogram.types import (
     Update,
     User,
 )
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from registry.cases import NewApplication
+from storage.database import create_engine
+from storage.migrate import upgrade
+
+
+async def fresh_database(url: str) -> AsyncEngine:
+    """An engine on ``url`` migrated from empty (a PostgreSQL schema is dropped first)."""
+    engine = create_engine(url)
+    if url.startswith("postgresql"):
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    await upgrade(engine)
+    return engine
+
+
+def application(user_id: int) -> NewApplication:
+    """A military service certificate at the Aktau centre, as an applicant hands it in."""
+    return NewApplication(user_id=user_id, standard_id="psc_military_service_certificate", office_id="psc_aktau",
+                          language="ru", applicant={"name": "Bench", "iin": "900101300126", "phone": "+77011234567"})
+
 
 BOT_USER = User(id=1, is_bot=True, first_name="Kenes", username="kenes_bench_bot")
 _ids = itertools.count(1)

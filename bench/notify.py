@@ -39,14 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aiohttp import web  # noqa: E402
-from sqlalchemy import delete, func, select, text  # noqa: E402
+from sqlalchemy import delete, func, select  # noqa: E402
 
+from bench.fake import application, fresh_database  # noqa: E402
 from bot.app import build_services  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from domain.lifecycle import Action  # noqa: E402
-from registry.cases import NewApplication  # noqa: E402
 from storage.database import create_engine, create_session_factory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
 from storage.repositories import Repositories  # noqa: E402
 from tests.fake_bot_api import FakeBotAPI  # noqa: E402
@@ -71,12 +70,7 @@ class CountingBotAPI(FakeBotAPI):
 
 async def seed(url: str, messages: int, chats: int) -> None:
     """``messages`` cases marked ready by a clerk; only their notifications stay in the outbox."""
-    engine = create_engine(url)
-    if url.startswith("postgresql"):
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    await upgrade(engine)
+    engine = await fresh_database(url)
     sessions = create_session_factory(engine)
     services = build_services(load_settings(bot_token=TOKEN, database_url=url, _env_file=None))
     async with sessions() as session:
@@ -88,10 +82,7 @@ async def seed(url: str, messages: int, chats: int) -> None:
     for n in range(messages):
         async with sessions() as session:
             cases = services.case_service(Repositories(session))
-            case = await cases.submit(NewApplication(
-                user_id=FIRST_USER + n % chats, standard_id="psc_military_service_certificate",
-                office_id="psc_aktau", language="ru",
-                applicant={"name": "Bench", "iin": "900101300126", "phone": "+77011234567"}))
+            case = await cases.submit(application(FIRST_USER + n % chats))
             assert case.number is not None
             await cases.transition(case.number, Action.ACCEPT, "clerk:bench")
             await cases.transition(case.number, Action.READY, "clerk:bench")

@@ -36,14 +36,12 @@ sys.path.insert(0, str(ROOT))
 
 from aiohttp import ClientSession, ClientTimeout, web  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
-from bench.fake import percentile  # noqa: E402
+from bench.fake import fresh_database, percentile  # noqa: E402
 from bench.updates import journey, seed_cases  # noqa: E402
 from bot.app import build_services  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from storage.database import create_engine, create_session_factory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+from storage.database import create_session_factory  # noqa: E402
 from tests.fake_bot_api import FakeBotAPI, ShownMessage  # noqa: E402
 
 TOKEN = "123456:bench-scale"
@@ -149,11 +147,7 @@ class WebhookUser:
 
 
 async def prepare(database: str, redis_url: str, users: int) -> list[str]:
-    engine = create_engine(database)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await upgrade(engine)
+    engine = await fresh_database(database)
     services = build_services(load_settings(bot_token=TOKEN, database_url=database, _env_file=None))
     numbers = await seed_cases(services, create_session_factory(engine), users)
     await engine.dispose()

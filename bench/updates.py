@@ -30,14 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 from aiogram import Dispatcher  # noqa: E402
 from aiogram.types import CallbackQuery, Message  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
-from bench.fake import FakeSession, SimulatedUser, percentile  # noqa: E402
+from bench.fake import FakeSession, SimulatedUser, application, fresh_database, percentile  # noqa: E402
 from bot.app import build_bot, build_dispatcher, build_fsm, build_services  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from registry.cases import NewApplication  # noqa: E402
-from storage.database import create_engine, create_session_factory  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+from storage.database import create_session_factory  # noqa: E402
 from storage.repositories import Repositories  # noqa: E402
 
 TOKEN = "123456:bench-token"
@@ -83,9 +80,7 @@ async def seed_cases(services: object, sessions: object, users: int) -> list[str
         await repositories.commit()
         cases = services.case_service(repositories)  # type: ignore[attr-defined]
         for n in range(users):
-            case = await cases.submit(NewApplication(
-                user_id=10_000 + n, standard_id="psc_military_service_certificate", office_id="psc_aktau",
-                language="ru", applicant={"name": "Bench", "iin": "900101300126", "phone": "+77011234567"}))
+            case = await cases.submit(application(10_000 + n))
             numbers.append(case.number or "")
     return numbers
 
@@ -93,12 +88,7 @@ async def seed_cases(services: object, sessions: object, users: int) -> list[str
 async def run_bot(args: argparse.Namespace, database_url: str) -> tuple[float, list[float], int]:
     settings = load_settings(bot_token=TOKEN, database_url=database_url, redis_url=args.redis or "",
                              _env_file=None)
-    engine = create_engine(database_url)
-    if database_url.startswith("postgresql"):
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    await upgrade(engine)
+    engine = await fresh_database(database_url)
     sessions = create_session_factory(engine)
     services = build_services(settings)
     storage, isolation = build_fsm(settings, sessions, prefix=f"bench{time.time_ns()}")
