@@ -3,8 +3,11 @@ and the two asked when a complaint is answered (the standards' indicators 4.3 an
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -12,50 +15,54 @@ from bot.notifier import COMPLAINT_SURVEY_PREFIX, SURVEY_PREFIX, OutboxNotices, 
 from bot.rendering import Renderer
 from registry.cases import CaseNotFound, CaseService
 from registry.complaints import ComplaintNotFound, ComplaintService
+from storage.models import Case, Complaint
+
+T = TypeVar("T")
+AnswerSurvey = Callable[[str, int, int, str], Awaitable[Any]]
+
+
+async def _record_answer(callback: CallbackQuery, answer_survey: AnswerSurvey,
+                         second_question: Callable[[T], tuple[str, InlineKeyboardMarkup]]) -> None:
+    """Store the pressed answer; after the first question ask the second, after it thank."""
+    try:
+        _prefix, number, question_text, answer = (callback.data or "").split(":")
+        question = int(question_text)
+        owner = await answer_survey(number, callback.from_user.id, question, answer)
+    except (ValueError, CaseNotFound, ComplaintNotFound):
+        await callback.answer(_("This survey is not available."), show_alert=True)
+        return
+    await callback.answer(_("Thank you!"))
+    if not isinstance(callback.message, Message):
+        return
+    if question == 1:
+        text, markup = second_question(owner)
+        await callback.message.edit_text(text, reply_markup=markup)
+    else:
+        await callback.message.edit_text(_("Thank you for your answers! They help to improve the service."))
 
 
 async def on_survey_answer(callback: CallbackQuery, cases: CaseService, notices: OutboxNotices,
                            renderer: Renderer, i18n: I18n) -> None:
-    try:
-        _prefix, number, question_text, answer = (callback.data or "").split(":")
-        question = int(question_text)
-        case = await cases.answer_survey(number, callback.from_user.id, question, answer)
-    except (ValueError, CaseNotFound):
-        await callback.answer(_("This survey is not available."), show_alert=True)
-        return
-    await callback.answer(_("Thank you!"))
-    if not isinstance(callback.message, Message):
-        return
     locale = i18n.current_locale
-    if question == 1:
-        placement = notices.context(case)
+
+    def second(case: Case) -> tuple[str, InlineKeyboardMarkup]:
         text = renderer.render("survey_question.j2", locale, number=case.number, question=2,
-                               survey=notices.survey_texts(), **placement)
-        await callback.message.edit_text(text, reply_markup=survey_markup(case.number or "", 2,
-                                                                          notices.answer_labels(locale)))
-    else:
-        await callback.message.edit_text(_("Thank you for your answers! They help to improve the service."))
+                               survey=notices.survey_texts(), **notices.context(case))
+        return text, survey_markup(case.number or "", 2, notices.answer_labels(locale))
+
+    await _record_answer(callback, cases.answer_survey, second)
 
 
 async def on_complaint_survey_answer(callback: CallbackQuery, complaints: ComplaintService, notices: OutboxNotices,
                                      renderer: Renderer, i18n: I18n) -> None:
-    try:
-        _prefix, number, question_text, answer = (callback.data or "").split(":")
-        question = int(question_text)
-        complaint = await complaints.answer_survey(number, callback.from_user.id, question, answer)
-    except (ValueError, ComplaintNotFound):
-        await callback.answer(_("This survey is not available."), show_alert=True)
-        return
-    await callback.answer(_("Thank you!"))
-    if not isinstance(callback.message, Message):
-        return
     locale = i18n.current_locale
-    if question == 1:
+
+    def second(complaint: Complaint) -> tuple[str, InlineKeyboardMarkup]:
         text = renderer.render("complaint_survey.j2", locale, number=complaint.number, question=2)
-        await callback.message.edit_text(text, reply_markup=survey_markup(
-            complaint.number or "", 2, notices.answer_labels(locale), COMPLAINT_SURVEY_PREFIX))
-    else:
-        await callback.message.edit_text(_("Thank you for your answers! They help to improve the service."))
+        return text, survey_markup(complaint.number or "", 2, notices.answer_labels(locale),
+                                   COMPLAINT_SURVEY_PREFIX)
+
+    await _record_answer(callback, complaints.answer_survey, second)
 
 
 def create_router() -> Router:
