@@ -18,7 +18,6 @@ from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
-from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Column, RequestContact, Row, Select, Start
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Format
@@ -27,7 +26,7 @@ from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_o
 from dialogs.forms import FORMS, Field, clean_name, clean_number, clean_text
 from dialogs.states import ApplicationSG, CasesSG
 from dialogs.uploads import file_of, phone_of
-from dialogs.widgets import I18nFormat
+from dialogs.widgets import I18nFormat, Input
 from domain.catalog import Document, Standard
 from domain.checklist import relevant_questions, valid_answer
 from domain.identifiers import is_valid_iin_or_bin
@@ -219,7 +218,7 @@ async def _explain(message: Message, text: str) -> None:
     await message.answer(text)
 
 
-async def on_text(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_text(message: Message, widget: Input, manager: DialogManager) -> None:
     """A typed value for the current step, validated."""
     data = manager.dialog_data
     standard = _standard(manager)
@@ -263,7 +262,7 @@ async def on_text(message: Message, widget: MessageInput, manager: DialogManager
     await forward(manager)
 
 
-async def on_contact(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_contact(message: Message, widget: Input, manager: DialogManager) -> None:
     manager.show_mode = ShowMode.SEND
     phone, problem = phone_of(message)
     if phone is None:
@@ -306,7 +305,7 @@ async def no_more_publications(callback: CallbackQuery, button: Button, manager:
     await _go(manager, after)
 
 
-async def on_file(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_file(message: Message, widget: Input, manager: DialogManager) -> None:
     """A scan for the current document: a photo, or a PDF/JPEG/PNG file within the size limit."""
     manager.show_mode = ShowMode.SEND
     kind, params = _here(manager)
@@ -336,7 +335,7 @@ async def skip_upload(callback: CallbackQuery, button: Button, manager: DialogMa
     await forward(manager)
 
 
-async def other_input(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def other_input(message: Message, widget: Input, manager: DialogManager) -> None:
     manager.show_mode = ShowMode.SEND
     await _explain(message, _("Please use the buttons below the message."))
 
@@ -468,8 +467,8 @@ def _text_window(state: Any) -> Window:
     return Window(
         Format("{header}\n\n{prompt}"),
         I18nFormat("\nNow: <b>{current}</b>", when="has_current"),
-        MessageInput(on_text, content_types=ContentType.TEXT),
-        MessageInput(other_input),
+        Input(on_text, content_types=ContentType.TEXT),
+        Input(other_input),
         _keep(),
         _footer(),
         state=state,
@@ -483,7 +482,7 @@ def create_dialog() -> Dialog:
             Format("{header}\n\n<b>{prompt}</b>"),
             Column(Select(Format("{item[1]}"), id="answer", item_id_getter=itemgetter(0), items="options",
                           on_click=on_answer)),
-            MessageInput(other_input),
+            Input(other_input),
             _footer(),
             state=ApplicationSG.question,
             getter=get_step,
@@ -493,9 +492,9 @@ def create_dialog() -> Dialog:
         Window(
             Format("{header}\n\n{prompt}"),
             I18nFormat("\nNow: <b>{current}</b>", when="has_current"),
-            MessageInput(on_contact, content_types=ContentType.CONTACT),
-            MessageInput(on_text, content_types=ContentType.TEXT),
-            MessageInput(other_input),
+            Input(on_contact, content_types=ContentType.CONTACT),
+            Input(on_text, content_types=ContentType.TEXT),
+            Input(other_input),
             RequestContact(I18nFormat("📱 Share my phone")),
             _keep(),
             _footer(),
@@ -507,7 +506,7 @@ def create_dialog() -> Dialog:
             Format("{header}\n\n{prompt}"),
             Button(I18nFormat("➕ Add a publication"), id="more", on_click=add_publication),
             Button(I18nFormat("➡️ No, continue"), id="enough", on_click=no_more_publications),
-            MessageInput(other_input),
+            Input(other_input),
             _footer(),
             state=ApplicationSG.more,
             getter=get_step,
@@ -515,8 +514,8 @@ def create_dialog() -> Dialog:
         Window(
             Format("{header}\n\n{prompt}"),
             I18nFormat("\n✅ {current}", when="has_current"),
-            MessageInput(on_file, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
-            MessageInput(on_file),
+            Input(on_file, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
+            Input(on_file),
             Button(I18nFormat("Next ▶"), id="next", on_click=keep, when="has_files"),
             Button(I18nFormat("⏭ Skip: I will bring it"), id="skip", on_click=skip_upload,
                    when=lambda d, w, m: not d["has_files"]),
@@ -531,7 +530,7 @@ def create_dialog() -> Dialog:
                           on_click=on_edit)),
             Button(I18nFormat("✅ Submit the application"), id="submit", on_click=submit),
             Button(I18nFormat("✖️ Cancel"), id="cancel", on_click=cancel),
-            MessageInput(other_input),
+            Input(other_input),
             state=ApplicationSG.review,
             getter=get_review,
         ),

@@ -16,7 +16,6 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
-from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Column, RequestContact, Row, ScrollingGroup, Select, Start, SwitchTo
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Format
@@ -26,7 +25,7 @@ from dialogs.common import PURPOSE, PURPOSE_COMPLAIN, catalog_of, leave, locale_
 from dialogs.forms import clean_name
 from dialogs.states import CatalogSG, ComplaintSG, MyComplaintsSG
 from dialogs.uploads import file_of, phone_of
-from dialogs.widgets import I18nFormat
+from dialogs.widgets import I18nFormat, Input
 from domain.complaints import MAX_NOTE, MAX_TEXT, MIN_TEXT, OPEN, TOPICS, ComplaintStatus
 from domain.lifecycle import IllegalTransition
 from registry.cases import CaseNotFound, CaseService, NewAttachment
@@ -153,7 +152,7 @@ async def on_topic(callback: CallbackQuery, widget: Any, manager: DialogManager,
     await forward(manager)
 
 
-async def on_text(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_text(message: Message, widget: Input, manager: DialogManager) -> None:
     manager.show_mode = ShowMode.SEND  # the next window comes after the user's message
     text = (message.text or "").strip()
     if text.startswith("/") or not MIN_TEXT <= len(text) <= MAX_TEXT:
@@ -165,7 +164,7 @@ async def on_text(message: Message, widget: MessageInput, manager: DialogManager
     await forward(manager)
 
 
-async def on_file(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_file(message: Message, widget: Input, manager: DialogManager) -> None:
     manager.show_mode = ShowMode.SEND  # the next window comes after the user's message
     item, problem = file_of(message, manager.middleware_data["settings"].max_upload_mb)
     if item is None:
@@ -183,7 +182,7 @@ async def clear_files(callback: CallbackQuery, button: Button, manager: DialogMa
     manager.dialog_data[FILES] = []
 
 
-async def on_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_name(message: Message, widget: Input, manager: DialogManager) -> None:
     manager.show_mode = ShowMode.SEND  # the next window comes after the user's message
     name = clean_name(message.text or "")
     if name is None:
@@ -193,7 +192,7 @@ async def on_name(message: Message, widget: MessageInput, manager: DialogManager
     await forward(manager)
 
 
-async def on_phone(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_phone(message: Message, widget: Input, manager: DialogManager) -> None:
     manager.show_mode = ShowMode.SEND  # the next window comes after the user's message
     phone, problem = phone_of(message)
     if phone is None:
@@ -203,7 +202,7 @@ async def on_phone(message: Message, widget: MessageInput, manager: DialogManage
     await forward(manager)
 
 
-async def other_input(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def other_input(message: Message, widget: Input, manager: DialogManager) -> None:
     await _explain(manager, message, _("Please use the buttons below the message."))
 
 
@@ -295,7 +294,7 @@ def create_dialog() -> Dialog:
             Start(I18nFormat("🏢 Choose the office"), id="office_only", state=CatalogSG.service,
                   data={PURPOSE: PURPOSE_COMPLAIN}, when=lambda d, w, m: not d["has_cases"]),
             Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=go_back), menu_button()),
-            MessageInput(other_input),
+            Input(other_input),
             state=ComplaintSG.about,
             getter=get_about,
         ),
@@ -305,7 +304,7 @@ def create_dialog() -> Dialog:
             Column(Select(Format("{item[1]}"), id="topic", item_id_getter=itemgetter(0), items="topics",
                           on_click=on_topic)),
             _footer(),
-            MessageInput(other_input),
+            Input(other_input),
             state=ComplaintSG.topic,
             getter=get_step,
         ),
@@ -314,8 +313,8 @@ def create_dialog() -> Dialog:
             I18nFormat("Describe what happened: when, where, who was involved, what went wrong and what you "
                        "expect. From {min} to {max} characters, in one message."),
             I18nFormat("\nNow: <i>{current}</i>", when="has_current"),
-            MessageInput(on_text, content_types=ContentType.TEXT),
-            MessageInput(other_input),
+            Input(on_text, content_types=ContentType.TEXT),
+            Input(other_input),
             _keep(),
             _footer(),
             state=ComplaintSG.text,
@@ -326,8 +325,8 @@ def create_dialog() -> Dialog:
             I18nFormat("If you have photos or documents that support the complaint, send them now: photos, or "
                        "PDF, JPEG or PNG files up to {size} MB, at most {max_files}. Otherwise press «Skip»."),
             I18nFormat("\n✅ Files received: {files_count}", when="has_files"),
-            MessageInput(on_file, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
-            MessageInput(on_file),
+            Input(on_file, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
+            Input(on_file),
             Button(I18nFormat("Next ▶"), id="next", on_click=keep, when="has_files"),
             Button(I18nFormat("⏭ Skip"), id="skip", on_click=keep, when=lambda d, w, m: not d["has_files"]),
             Button(I18nFormat("🗑 Send again"), id="clear", on_click=clear_files, when="has_files"),
@@ -339,8 +338,8 @@ def create_dialog() -> Dialog:
             Format("{header}\n"),
             I18nFormat("Your full name, as in your identity document:"),
             I18nFormat("\nNow: <b>{current}</b>", when="has_current"),
-            MessageInput(on_name, content_types=ContentType.TEXT),
-            MessageInput(other_input),
+            Input(on_name, content_types=ContentType.TEXT),
+            Input(other_input),
             _keep(),
             _footer(),
             state=ComplaintSG.name,
@@ -351,8 +350,8 @@ def create_dialog() -> Dialog:
             I18nFormat("A phone number to contact you about the complaint: press «Share my phone» or type it as "
                        "+7 701 123 45 67."),
             I18nFormat("\nNow: <b>{current}</b>", when="has_current"),
-            MessageInput(on_phone, content_types=[ContentType.CONTACT, ContentType.TEXT]),
-            MessageInput(other_input),
+            Input(on_phone, content_types=[ContentType.CONTACT, ContentType.TEXT]),
+            Input(other_input),
             RequestContact(I18nFormat("📱 Share my phone")),
             _keep(),
             _footer(),
@@ -366,7 +365,7 @@ def create_dialog() -> Dialog:
                           on_click=on_edit)),
             Button(I18nFormat("✅ Register the complaint"), id="register", on_click=register),
             Button(I18nFormat("✖️ Cancel"), id="cancel", on_click=cancel),
-            MessageInput(other_input),
+            Input(other_input),
             state=ComplaintSG.review,
             getter=get_review,
         ),
@@ -423,7 +422,7 @@ async def get_detail(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str,
     return {"text": text, "open": ComplaintStatus(complaint.status) in OPEN}
 
 
-async def on_info(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_info(message: Message, widget: Input, manager: DialogManager) -> None:
     manager.show_mode = ShowMode.SEND  # the next window comes after the user's message
     text = (message.text or "").strip()
     if not text or text.startswith("/") or len(text) > MAX_NOTE:
@@ -471,8 +470,8 @@ def create_my_complaints_dialog() -> Dialog:
         ),
         Window(
             I18nFormat("Complaint {number}: write what you want to add, in one message (up to {max} characters)."),
-            MessageInput(on_info, content_types=ContentType.TEXT),
-            MessageInput(other_input),
+            Input(on_info, content_types=ContentType.TEXT),
+            Input(other_input),
             SwitchTo(I18nFormat("⬅️ Back"), id="back", state=MyComplaintsSG.detail),
             state=MyComplaintsSG.add_info,
             getter=get_number,

@@ -1,17 +1,23 @@
-"""Dialog widgets that translate through gettext at render time, and the message manager."""
+"""Dialog widgets that translate through gettext at render time, a message input, and the message manager."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, F
+from aiogram.enums import ContentType
 from aiogram.types import Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext
 from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.widgets.common import WhenCondition
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.input.base import MessageHandlerFunc
 from aiogram_dialog.widgets.text import Text
+
+from handlers.filters import Is
 
 
 class I18nFormat(Text):
@@ -23,6 +29,15 @@ class I18nFormat(Text):
 
     async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
         return gettext(self.text).format_map(data)
+
+
+class Input(MessageInput):
+    """aiogram-dialog's MessageInput, its content-type check done on the event loop rather
+    than in a worker thread (see :class:`handlers.filters.Is`)."""
+
+    def __init__(self, func: MessageHandlerFunc, content_types: Sequence[str] | str = ContentType.ANY) -> None:
+        types = [content_types] if isinstance(content_types, str) else list(content_types)
+        super().__init__(func, filter=None if ContentType.ANY in types else Is(F.content_type.in_(types)))
 
 
 class KenesMessageManager(MessageManager):

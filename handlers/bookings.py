@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -12,6 +11,7 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from bot.labels import booking_error
 from bot.notifier import BOOKING_PREFIX
 from dialogs.states import MyBookingsSG
+from handlers.filters import PRIVATE, Is
 from registry.bookings import BookingError, BookingService
 
 
@@ -35,6 +35,6 @@ async def cancel_from_reminder(callback: CallbackQuery, dialog_manager: DialogMa
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(my_bookings, F.chat.type == ChatType.PRIVATE, Command("bookings"))
-    router.callback_query.register(cancel_from_reminder, F.data.startswith(f"{BOOKING_PREFIX}:cancel:"))
+    router.message.register(my_bookings, PRIVATE, Command("bookings"))
+    router.callback_query.register(cancel_from_reminder, Is(F.data.startswith(f"{BOOKING_PREFIX}:cancel:")))
     return router

@@ -30,6 +30,7 @@ from dialogs.forms import FORMS
 from domain.catalog import Catalog
 from domain.deadlines import ALMATY, local_date
 from domain.lifecycle import Action, IllegalTransition
+from handlers.filters import Is
 from registry.bookings import BookingError, BookingService, waited_minutes
 from registry.cases import CaseNotFound, CaseService, parse_number
 from storage.models import Booking, Case
@@ -366,7 +367,7 @@ def create_router() -> Router:
     place = ClerkPlace()
     clerk = Clerk()
     router.message.register(cancel_reason, place, clerk, StateFilter(ClerkSG.reason), Command("cancel"))
-    router.message.register(on_reason, place, clerk, StateFilter(ClerkSG.reason), F.text)
+    router.message.register(on_reason, place, clerk, StateFilter(ClerkSG.reason), Is(F.text))
     router.message.register(case_command, place, clerk, Command("case"))
     router.message.register(cases_command, place, clerk, Command("cases"))
     router.message.register(schedule_command, place, clerk, Command("schedule"))
@@ -376,5 +377,5 @@ def create_router() -> Router:
     router.callback_query.register(on_ground, clerk, ClerkGround.filter())
     router.callback_query.register(on_extension, clerk, ClerkExtension.filter())
     router.callback_query.register(on_visit, clerk, VisitAction.filter())
-    router.callback_query.register(not_allowed_button, F.data.regexp(r"^(c[kgx]|vs):"))
+    router.callback_query.register(not_allowed_button, Is(F.data.regexp(r"^(c[kgx]|vs):")))
     return router

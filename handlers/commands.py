@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -14,6 +13,7 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from bot.rendering import Renderer
 from dialogs.states import CasesSG, CatalogSG, LanguageSG, MenuSG
 from handlers.complaints import open_own
+from handlers.filters import PRIVATE, Is
 from registry.cases import parse_number
 from storage.models import User
 from storage.repositories import Repositories
@@ -79,12 +79,12 @@ async def menu_button(callback: CallbackQuery, dialog_manager: DialogManager) ->
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.filter(PRIVATE)
     router.message.register(start, CommandStart())
     router.message.register(status, Command("status"))
     router.message.register(menu, Command("menu"))
     router.message.register(services, Command("services"))
     router.message.register(language, Command("language"))
     router.message.register(help_, Command("help"))
-    router.callback_query.register(menu_button, F.data == MENU_CALLBACK)
+    router.callback_query.register(menu_button, Is(F.data == MENU_CALLBACK))
     return router

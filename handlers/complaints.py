@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
-from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -26,6 +25,7 @@ from dialogs.states import MyComplaintsSG
 from domain.complaints import MAX_NOTE, MAX_TEXT, ComplaintAction, Outcome
 from domain.lifecycle import IllegalTransition
 from handlers.clerks import Clerk, ClerkPlace, not_allowed_button, not_allowed_message
+from handlers.filters import PRIVATE, Is
 from registry.complaints import ComplaintNotFound, ComplaintService, addressee, parse_number
 from storage.models import Complaint
 
@@ -205,11 +205,11 @@ def create_router() -> Router:
     place = ClerkPlace()
     clerk = Clerk()
     router.message.register(cancel_text, place, clerk, StateFilter(ComplaintClerkSG.text), Command("cancel"))
-    router.message.register(on_text, place, clerk, StateFilter(ComplaintClerkSG.text), F.text)
+    router.message.register(on_text, place, clerk, StateFilter(ComplaintClerkSG.text), Is(F.text))
     router.message.register(clerk_complaint, place, clerk, Command("complaint"))
     router.message.register(clerk_list, place, clerk, Command("complaints"))
-    router.message.register(own_complaint, F.chat.type == ChatType.PRIVATE, Command("complaint"))
+    router.message.register(own_complaint, PRIVATE, Command("complaint"))
     router.message.register(not_allowed_message, place, Command("complaints", "complaint"))
     router.callback_query.register(on_move, clerk, ComplaintMove.filter())
-    router.callback_query.register(not_allowed_button, F.data.startswith("cm:"))
+    router.callback_query.register(not_allowed_button, Is(F.data.startswith("cm:")))
     return router

@@ -9,14 +9,13 @@ dialogs, for dialog buttons no dialog took.
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog.utils import CB_SEP
 
 from bot.handoff import HandoffDesk
-from handlers.filters import NotTypingIntoDialog
+from handlers.filters import PRIVATE, Is, NotTypingIntoDialog
 from handlers.handoff import missed
 from handlers.questions import menu_markup
 
@@ -38,9 +37,9 @@ async def unknown_button(callback: CallbackQuery) -> None:
 
 def create_messages_router() -> Router:
     router = Router(name=f"{__name__}.messages")
-    router.message.filter(F.chat.type == ChatType.PRIVATE, NotTypingIntoDialog())
+    router.message.filter(PRIVATE, NotTypingIntoDialog())
     router.message.register(not_text)
-    router.callback_query.register(unknown_button, ~F.data.contains(CB_SEP))
+    router.callback_query.register(unknown_button, Is(~F.data.contains(CB_SEP)))
     return router
 
 

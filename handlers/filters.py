@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from aiogram import F
+from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject
 from aiogram_dialog.api.entities import Context
+from magic_filter import MagicFilter
 
 from dialogs.states import INPUT_STATES
+
+
+class Is(BaseFilter):
+    """A magic filter (``Is(F.data == "menu")``) checked on the event loop.
+
+    aiogram runs every filter that is not a coroutine function, a bare ``F`` expression
+    included, in a worker thread (``asyncio.to_thread``): about 0.1 ms per filter per update
+    (a callback passes some ten of them on its way to a handler), and under load the updates
+    queue for the few threads of the default pool. Wrapped, the same check costs microseconds.
+    """
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event: TelegramObject) -> Any:
+        return self.magic.resolve(event)
+
+    def __str__(self) -> str:
+        return f"Is({self.magic!r})"
+
+
+PRIVATE = Is(F.chat.type == ChatType.PRIVATE)  # a message in the bot's private chat with its sender
 
 
 class NotTypingIntoDialog(BaseFilter):

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.enums import ChatType, ContentType
+from aiogram.enums import ContentType
 from aiogram.filters import BaseFilter, Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
@@ -29,6 +29,7 @@ from bot.middlewares import OPEN_HANDOFF
 from dialogs.states import MenuSG
 from domain.deadlines import ALMATY
 from handlers.commands import MENU_CALLBACK
+from handlers.filters import PRIVATE, Is
 from storage.models import Handoff
 from storage.repositories import Repositories
 
@@ -214,23 +215,24 @@ class FromClerk(BaseFilter):
 def create_router() -> Router:
     """Placed after the clerks' commands, before every other router."""
     router = Router(name=__name__)
-    router.callback_query.register(open_handoff, F.data == START)
-    router.callback_query.register(end_button, F.data == END)
+    router.callback_query.register(open_handoff, Is(F.data == START))
+    router.callback_query.register(end_button, Is(F.data == END))
 
     # The applicant's side: the open hand-off is looked up once per update (a root filter).
     applicant = Router(name=f"{__name__}.applicant")
-    applicant.message.filter(F.chat.type == ChatType.PRIVATE, InHandoff())
-    applicant.callback_query.filter(F.data.contains(CB_SEP) | (F.data == MENU_CALLBACK), InHandoff())
+    applicant.message.filter(PRIVATE, InHandoff())
+    applicant.callback_query.filter(Is(F.data.contains(CB_SEP) | (F.data == MENU_CALLBACK)), InHandoff())
     leaving = Command("start", "menu")  # back_to_bot passes these on to the bot's own handlers
     applicant.message.register(back_to_bot, leaving)
-    applicant.message.register(other_command, ~leaving, F.text.startswith("/"))
+    applicant.message.register(other_command, ~leaving, Is(F.text.startswith("/")))
     applicant.message.register(relay, ~leaving)
     applicant.callback_query.register(back_to_bot)
     router.include_router(applicant)
 
     topic = InClerkTopic()
     router.message.register(close_command, topic, FromClerk(), Command("close"))
-    router.message.register(from_clerk, topic, FromClerk(), F.content_type.in_(RELAYED), ~F.text.startswith("/"))
-    router.message.register(from_someone_else, topic, ~FromClerk(), F.from_user.is_bot.is_(False),
-                            F.content_type.in_(RELAYED))
+    router.message.register(from_clerk, topic, FromClerk(), Is(F.content_type.in_(RELAYED)),
+                            Is(~F.text.startswith("/")))
+    router.message.register(from_someone_else, topic, ~FromClerk(),
+                            Is(F.from_user.is_bot.is_(False)), Is(F.content_type.in_(RELAYED)))
     return router

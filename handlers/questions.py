@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
-from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -17,7 +16,7 @@ from dialogs.navigation import open_placements
 from domain.catalog import Catalog
 from domain.matching import Matcher, candidates
 from handlers.commands import MENU_CALLBACK
-from handlers.filters import NotTypingIntoDialog
+from handlers.filters import PRIVATE, Is, NotTypingIntoDialog
 from handlers.handoff import missed, understood
 
 logger = logging.getLogger(__name__)
@@ -79,7 +78,7 @@ async def question(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(F.chat.type == ChatType.PRIVATE, NotTypingIntoDialog())
-    router.message.register(unknown_command, F.text.startswith("/"))
-    router.message.register(question, F.text)
+    router.message.filter(PRIVATE, NotTypingIntoDialog())
+    router.message.register(unknown_command, Is(F.text.startswith("/")))
+    router.message.register(question, Is(F.text))
     return router

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.notifier import COMPLAINT_SURVEY_PREFIX, SURVEY_PREFIX, OutboxNotices, survey_markup
 from bot.rendering import Renderer
+from handlers.filters import Is
 from registry.cases import CaseNotFound, CaseService
 from registry.complaints import ComplaintNotFound, ComplaintService
 from storage.models import Case, Complaint
@@ -67,6 +68,6 @@ async def on_complaint_survey_answer(callback: CallbackQuery, complaints: Compla
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(on_survey_answer, F.data.startswith(f"{SURVEY_PREFIX}:"))
-    router.callback_query.register(on_complaint_survey_answer, F.data.startswith(f"{COMPLAINT_SURVEY_PREFIX}:"))
+    router.callback_query.register(on_survey_answer, Is(F.data.startswith(f"{SURVEY_PREFIX}:")))
+    router.callback_query.register(on_complaint_survey_answer, Is(F.data.startswith(f"{COMPLAINT_SURVEY_PREFIX}:")))
     return router

@@ -10,6 +10,7 @@ Backends come from the environment, so CI runs the same suite twice:
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -47,6 +48,23 @@ def backend_name() -> str:
 
 def pytest_report_header() -> str:
     return f"kenes test backends: database={DATABASE_URL or 'sqlite (temporary file)'}, fsm={REDIS_URL or 'database'}"
+
+
+@pytest.fixture(autouse=True)
+def no_worker_threads(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Fails a test whose updates ran a filter or handler in a worker thread: aiogram does that
+    for anything that is not a coroutine function, a bare ``F`` filter included (wrap it in
+    ``handlers.filters.Is``; use ``dialogs.widgets.Input`` for a dialog's message input)."""
+    ran: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def recording(func: object, /, *args: object, **kwargs: object) -> object:
+        ran.append(repr(func))
+        return await to_thread(func, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(asyncio, "to_thread", recording)
+    yield
+    assert not ran, f"ran in a worker thread: {ran[:3]}"
 
 
 @pytest.fixture
