@@ -5,13 +5,15 @@ serves one process. For SQLite, the default single-process setup, it keeps the s
 memory and writes what changed to the database in one transaction every ``write_behind``
 seconds and when it closes (a normal stop or restart loses nothing; a crash, at most that
 last fraction of a second of dialog navigation; applications, bookings and complaints are
-written at once by their own transactions).
+written at once by their own transactions). Setting a key that is not in memory reads
+nothing (each new dialog has a key of its own): the half not set is read only if asked for.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import json
 import logging
 from collections import OrderedDict
@@ -29,7 +31,16 @@ from storage.database import SessionFactory, create_engine, create_session_facto
 from storage.models import FsmRecord, utcnow
 
 logger = logging.getLogger(__name__)
-Record = tuple[str | None, str]  # state, data as JSON
+
+
+class Unknown(enum.Enum):
+    """Half of a record set without reading the other half from the database."""
+
+    UNKNOWN = enum.auto()
+
+
+UNKNOWN = Unknown.UNKNOWN
+Record = tuple[str | Unknown | None, str | Unknown]  # state, data as JSON
 
 
 class SQLAlchemyStorage(BaseStorage):
@@ -60,15 +71,17 @@ class SQLAlchemyStorage(BaseStorage):
 
     # --- the database ---------------------------------------------------------------------
 
-    async def _write(self, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    async def _write(self, groups: list[tuple[list[dict[str, Any]], tuple[str, ...]]]) -> None:
+        """Upsert rows in one transaction; each group's rows update only its ``columns``."""
         async with self._sessions.begin() as session:
             insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-            statement = insert(FsmRecord).values(rows)
-            statement = statement.on_conflict_do_update(
-                index_elements=[FsmRecord.key],
-                set_={name: statement.excluded[name] for name in ("updated_at", *columns)},
-            )
-            await session.execute(statement)
+            for rows, columns in groups:
+                statement = insert(FsmRecord).values(rows)
+                statement = statement.on_conflict_do_update(
+                    index_elements=[FsmRecord.key],
+                    set_={name: statement.excluded[name] for name in ("updated_at", *columns)},
+                )
+                await session.execute(statement)
 
     async def _read(self, key: str) -> Record:
         async with self._sessions() as session:
@@ -78,16 +91,23 @@ class SQLAlchemyStorage(BaseStorage):
 
     # --- the memory (write-behind) ---------------------------------------------------------
 
-    async def _record(self, key: str) -> Record:
+    async def _record(self, key: str, half: int) -> Record:
+        """The record with its ``half`` (0 the state, 1 the data) known: from memory, or read
+        once, what was set meanwhile kept over what was read."""
         record = self._memory.get(key)
-        if record is None:
-            record = await self._read(key)
-            record = self._memory.setdefault(key, record)  # a write meanwhile wins
+        if record is None or record[half] is UNKNOWN:
+            stored = await self._read(key)
+            state, data = self._memory.get(key, (UNKNOWN, UNKNOWN))  # a write during the read wins
+            record = (stored[0] if state is UNKNOWN else state, stored[1] if data is UNKNOWN else data)
+            self._memory[key] = record
         self._memory.move_to_end(key)
         return record
 
-    def _remember(self, key: str, record: Record) -> None:
-        self._memory[key] = record
+    def _remember(self, key: str, state: str | Unknown | None = UNKNOWN, data: str | Unknown = UNKNOWN) -> None:
+        """Sets the state or the data of a record. A key not in memory is not read first: the
+        other half stays unknown, is left as stored when written, and read when asked for."""
+        old = self._memory.get(key, (UNKNOWN, UNKNOWN))
+        self._memory[key] = (old[0] if state is UNKNOWN else state, old[1] if data is UNKNOWN else data)
         self._memory.move_to_end(key)
         self._dirty.add(key)
         while len(self._memory) > self._keep:  # forget the oldest clean records
@@ -111,10 +131,17 @@ class SQLAlchemyStorage(BaseStorage):
         if not keys:
             return
         now = utcnow()
-        rows = [{"key": key, "state": self._memory[key][0], "data": json.loads(self._memory[key][1]),
-                 "updated_at": now} for key in keys if key in self._memory]
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for key in keys:
+            if key not in self._memory:
+                continue
+            state, data = self._memory[key]
+            columns = tuple(name for name, value in (("state", state), ("data", data)) if value is not UNKNOWN)
+            groups.setdefault(columns, []).append({
+                "key": key, "state": None if state is UNKNOWN else state,
+                "data": {} if data is UNKNOWN else json.loads(data), "updated_at": now})
         try:
-            await self._write(rows, ("state", "data"))
+            await self._write([(rows, columns) for columns, rows in groups.items()])
         except BaseException:
             self._dirty |= keys  # written by the next flush
             raise
@@ -125,26 +152,26 @@ class SQLAlchemyStorage(BaseStorage):
         value = state.state if isinstance(state, State) else state
         name = self._keys.build(key)
         if self._write_behind is None:
-            await self._write([{"key": name, "state": value, "data": {}, "updated_at": utcnow()}], ("state",))
+            await self._write([([{"key": name, "state": value, "data": {}, "updated_at": utcnow()}], ("state",))])
             return
-        self._remember(name, (value, (await self._record(name))[1]))
+        self._remember(name, state=value)
 
-    async def _load(self, key: StorageKey) -> Record:
+    async def _load(self, key: StorageKey, half: int) -> Any:
         name = self._keys.build(key)
-        return await self._record(name) if self._write_behind is not None else await self._read(name)
+        return (await self._record(name, half) if self._write_behind is not None else await self._read(name))[half]
 
     async def get_state(self, key: StorageKey) -> str | None:
-        return (await self._load(key))[0]
+        return await self._load(key, 0)  # type: ignore[no-any-return]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         name = self._keys.build(key)
         if self._write_behind is None:
-            await self._write([{"key": name, "state": None, "data": dict(data), "updated_at": utcnow()}], ("data",))
+            await self._write([([{"key": name, "state": None, "data": dict(data), "updated_at": utcnow()}], ("data",))])
             return
-        self._remember(name, ((await self._record(name))[0], json.dumps(dict(data))))
+        self._remember(name, data=json.dumps(dict(data)))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        return dict(json.loads((await self._load(key))[1]))
+        return dict(json.loads(await self._load(key, 1)))
 
     def forget(self) -> None:
         """Drop the in-memory copy without saving it: the next read comes from the database

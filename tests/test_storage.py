@@ -96,12 +96,12 @@ async def test_fsm_storage_write_behind(engine: AsyncEngine, monkeypatch: pytest
     real = storage._write
     calls = 0
 
-    async def failing(rows: list[dict[str, object]], columns: tuple[str, ...]) -> None:
+    async def failing(groups: list[tuple[list[dict[str, object]], tuple[str, ...]]]) -> None:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise OSError("disk full")
-        await real(rows, columns)
+        await real(groups)
 
     monkeypatch.setattr(storage, "_write", failing)
     await storage.set_data(keys[0], {"n": 10})
@@ -111,6 +111,42 @@ async def test_fsm_storage_write_behind(engine: AsyncEngine, monkeypatch: pytest
     assert calls == 2 and await outside.get_data(keys[0]) == {"n": 10}
     again = SQLAlchemyStorage(sessions, write_behind=0.05)  # a restart
     assert await again.get_state(keys[1]) == "Group:step" and await again.get_data(keys[1]) == {"n": 1}
+
+
+async def test_fsm_storage_writes_without_reading_first(engine: AsyncEngine) -> None:
+    """Setting the data (or the state) of a key not in memory reads nothing: a new dialog's
+    context costs no query. The half not set is kept as stored, and read when asked for."""
+    sessions = create_session_factory(engine)
+    stored = StorageKey(bot_id=1, chat_id=7, user_id=7, destiny="default")
+    direct = SQLAlchemyStorage(sessions)
+    await direct.set_state(stored, "Form:name")
+    await direct.set_data(stored, {"name": "Ерлан"})
+    storage = SQLAlchemyStorage(sessions, write_behind=60)  # flushed by hand below
+    reads: list[str] = []
+    read = storage._read
+
+    async def counting(key: str) -> tuple[object, str]:
+        reads.append(key)
+        return await read(key)
+
+    storage._read = counting  # type: ignore[method-assign]
+    new = StorageKey(bot_id=1, chat_id=7, user_id=7, destiny="aiogd:context:abc")
+    await storage.set_data(new, {"widget": 1})
+    await storage.set_data(stored, {"name": "Ерлан", "iin": "900101300126"})
+    other = StorageKey(bot_id=1, chat_id=8, user_id=8, destiny="default")
+    await direct.set_data(other, {"kept": True})
+    await storage.set_state(other, "Form:phone")
+    assert reads == []
+    assert await storage.get_data(new) == {"widget": 1} and reads == [], "what was set is known"
+    await storage.flush()
+    assert await direct.get_state(stored) == "Form:name", "the state was left as stored"
+    assert await direct.get_data(stored) == {"name": "Ерлан", "iin": "900101300126"}
+    assert await direct.get_state(new) is None and await direct.get_data(new) == {"widget": 1}
+    assert await direct.get_state(other) == "Form:phone" and await direct.get_data(other) == {"kept": True}
+    assert await storage.get_state(stored) == "Form:name", "read when asked for"
+    assert len(reads) == 1
+    assert await storage.get_data(stored) == {"name": "Ерлан", "iin": "900101300126"} and len(reads) == 1
+    await storage.close()
 
 
 async def test_users_and_aware_times(engine: AsyncEngine) -> None:
