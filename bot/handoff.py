@@ -4,8 +4,10 @@ Each applicant gets one topic in the clerks' forum supergroup (``CLERK_CHAT_ID``
 is an admin that can manage topics), created on the first hand-off and reused later. A
 hand-off opens with a card in the topic (who, language, open cases and complaints); while it
 is open, everything the applicant sends is copied into the topic and what clerks
-(``CLERK_IDS``) write in the topic is copied back; ``/close`` there ends it. A topic deleted
-or closed by hand is recreated or reopened when needed.
+(``CLERK_IDS``) write in the topic is copied back; ``/close`` there ends it. A hand-off that
+ends closes its topic, so the group's open topics are the conversations waiting for clerks;
+the next hand-off reopens it. A topic deleted or closed by hand is recreated or reopened
+when needed.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class HandoffDesk:
         if existing is not None:
             return existing, False
         card = await self._card(repositories, person)
+        await self._reopen_topic(bot, repositories, person.id)
         await self._send(bot, repositories, person, lambda thread: bot.send_message(
             self._chat(), card, message_thread_id=thread), card_first=False)
         handoff = Handoff(user_id=person.id, opened_at=self.clock())
@@ -119,6 +122,16 @@ class HandoffDesk:
         logger.info("hand-off of user %s closed by %s", user_id, by)
         return True
 
+    async def close_topic(self, bot: Bot, repositories: Repositories, user_id: int) -> None:
+        """Close the applicant's topic in the group once their hand-off has ended."""
+        topic = await repositories.handoffs.topic_of(user_id)
+        if topic is None or topic.chat_id != self.chat_id:
+            return
+        try:
+            await bot.close_forum_topic(topic.chat_id, topic.thread_id)
+        except TelegramAPIError as exc:  # closed or deleted by hand, or no right to: nothing is lost
+            logger.info("could not close the topic of user %s: %s", user_id, exc)
+
     async def note(self, bot: Bot, repositories: Repositories, user_id: int, text: str) -> None:
         """A line from the bot in the applicant's topic (never relayed to the applicant)."""
         topic = await repositories.handoffs.topic_of(user_id)
@@ -139,6 +152,15 @@ class HandoffDesk:
         return opening
 
     # --- the topic ----------------------------------------------------------------------------
+
+    async def _reopen_topic(self, bot: Bot, repositories: Repositories, user_id: int) -> None:
+        topic = await repositories.handoffs.topic_of(user_id)
+        if topic is None or topic.chat_id != self.chat_id:
+            return
+        try:
+            await bot.reopen_forum_topic(topic.chat_id, topic.thread_id)
+        except TelegramAPIError as exc:  # open already (TOPIC_NOT_MODIFIED), or deleted: sending sorts it out
+            logger.debug("topic of user %s not reopened: %s", user_id, exc)
 
     def _chat(self) -> int:
         if self.chat_id is None:

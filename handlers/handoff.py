@@ -140,21 +140,25 @@ async def other_command(message: Message) -> None:
                            "first."), reply_markup=end_markup())
 
 
+async def _applicant_left(bot: Bot, repositories: Repositories, handoff_desk: HandoffDesk, user_id: int) -> None:
+    """The applicant ended the hand-off: the clerks are told in the topic, which is closed."""
+    if await handoff_desk.close(repositories, user_id, "user"):
+        await handoff_desk.note(bot, repositories, user_id,
+                                _("↩️ The applicant has returned to the bot; the conversation is closed."))
+        await handoff_desk.close_topic(bot, repositories, user_id)
+
+
 async def back_to_bot(event: CallbackQuery | Message, bot: Bot, repositories: Repositories,
                       handoff_desk: HandoffDesk) -> None:
     """The applicant returns to the bot: /start, /menu or one of the bot's buttons (handled next)."""
-    if event.from_user and await handoff_desk.close(repositories, event.from_user.id, "user"):
-        await handoff_desk.note(bot, repositories, event.from_user.id,
-                                _("↩️ The applicant has returned to the bot; the conversation is closed."))
+    if event.from_user:
+        await _applicant_left(bot, repositories, handoff_desk, event.from_user.id)
     raise SkipHandler
 
 
 async def end_button(callback: CallbackQuery, bot: Bot, repositories: Repositories, handoff_desk: HandoffDesk,
                      dialog_manager: DialogManager) -> None:
-    closed = await handoff_desk.close(repositories, callback.from_user.id, "user")
-    if closed:
-        await handoff_desk.note(bot, repositories, callback.from_user.id,
-                                _("↩️ The applicant has returned to the bot; the conversation is closed."))
+    await _applicant_left(bot, repositories, handoff_desk, callback.from_user.id)
     await callback.answer()
     await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
 
@@ -184,6 +188,7 @@ async def close_command(message: Message, bot: Bot, repositories: Repositories, 
     except Exception as exc:  # the applicant may have blocked the bot; the hand-off is closed anyway
         logger.warning("could not tell user %s that the hand-off closed: %s", user_id, exc)
     await message.reply(_("Closed. The applicant is back with the bot."))
+    await handoff_desk.close_topic(bot, repositories, user_id)
 
 
 async def from_clerk(message: Message, bot: Bot, repositories: Repositories, handoff_desk: HandoffDesk) -> None:

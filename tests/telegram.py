@@ -73,6 +73,7 @@ class RecordingSession(BaseSession):
         self.requests: list[TelegramMethod[Any]] = []
         self.results: list[Any] = []
         self._queued: deque[Any] = deque()
+        self._queued_for: dict[type, deque[Any]] = {}
         self.deleted: set[tuple[int, int]] = set()
         self.answered: set[str] = set()
         # Messages people sent, by (chat id, message id), so a copy shows what was copied.
@@ -85,10 +86,18 @@ class RecordingSession(BaseSession):
         """Queue the answer to a coming request (an exception instance is raised instead)."""
         self._queued.append(result)
 
+    def add_result_for(self, kind: type, result: Any) -> None:
+        """Queue the answer to the next request of this kind (e.g. ``CloseForumTopic``)."""
+        self._queued_for.setdefault(kind, deque()).append(result)
+
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
         self.requests.append(method)
         self.times.append(self.clock() if self.clock else None)
-        result = self._queued.popleft() if self._queued else self._auto_result(method)
+        for_kind = self._queued_for.get(type(method))
+        if for_kind:
+            result = for_kind.popleft()
+        else:
+            result = self._queued.popleft() if self._queued else self._auto_result(method)
         self.results.append(result)
         if isinstance(result, TelegramAPIError):
             raise result

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import CopyMessage, CreateForumTopic, ReopenForumTopic, SendMessage
+from aiogram.methods import CloseForumTopic, CopyMessage, CreateForumTopic, ReopenForumTopic, SendMessage
 from aiogram.types import ForumTopicCreated, Message, Update
 from sqlalchemy import select
 
@@ -101,6 +101,9 @@ async def test_close_returns_the_applicant_and_the_topic_is_reused(app: App, ru:
     requests = await clerks.send("/close", thread)
     (reply,) = [m for m in requests if isinstance(m, SendMessage) and m.chat_id == CLERK_CHAT_ID]
     assert reply.message_thread_id == thread and reply.text == "Закрыто. Заявитель снова с ботом."
+    (closed,) = [m for m in requests if isinstance(m, CloseForumTopic)]
+    assert (closed.chat_id, closed.message_thread_id) == (CLERK_CHAT_ID, thread), "the group shows it done"
+    assert [type(m) for m in requests if m is reply or m is closed] == [SendMessage, CloseForumTopic]
     assert ru.last.text.startswith("✅ Сотрудник завершил разговор.")
     assert ru.last.button_texts == ["🏠 Главное меню"]
     assert (await handoffs(app))[0].closed_by == f"clerk:{CLERK_ID}"
@@ -113,14 +116,20 @@ async def test_close_returns_the_applicant_and_the_topic_is_reused(app: App, ru:
     requests = await clerks.send("Вы ещё здесь?", thread)
     assert [m.text for m in requests if isinstance(m, SendMessage)] == [
         "Не доставлено: разговор закрыт. Заявитель может снова написать через «Связаться с сотрудником»."]
-    await clerks.send("/close", thread)
+    requests = await clerks.send("/close", thread)
     assert clerks.posts(thread)[-1] == "Этот разговор уже закрыт."
+    assert not any(isinstance(m, CloseForumTopic) for m in requests)
 
-    # A second hand-off reuses the topic, with a fresh card.
+    # A second hand-off reopens the topic, with a fresh card.
     start = len(app.session.requests)
     await ru.send("/menu")
     await ru.click("👩‍💼")
     assert requests_since(app, start, CreateForumTopic) == []
+    (reopened,) = requests_since(app, start, ReopenForumTopic)
+    assert (reopened.chat_id, reopened.message_thread_id) == (CLERK_CHAT_ID, thread)
+    kinds = [type(m) for m in app.session.requests[start:] if isinstance(m, (ReopenForumTopic, SendMessage))
+             and m.chat_id == CLERK_CHAT_ID]
+    assert kinds[:2] == [ReopenForumTopic, SendMessage], "reopened before the card"
     assert "👤 <b>Айгерим</b>" in clerks.posts(thread)[-1]
     assert len(await handoffs(app)) == 2
 
@@ -131,15 +140,27 @@ async def test_the_applicant_goes_back_to_the_bot(app: App, ru: ChatClient, cloc
     await ru.send("/help")
     assert ru.last.text.startswith("Сейчас вы пишете сотруднику.")
     assert desk(app).posts(thread)[-1] != "/help", "commands are not relayed"
+    start = len(app.session.requests)
     await ru.send("/menu")
     assert "Кеңес — ваш помощник" in ru.last.text
     assert desk(app).posts(thread)[-1] == "↩️ Заявитель вернулся к боту; разговор закрыт."
     assert (await handoffs(app))[0].closed_by == "user"
+    assert [m.message_thread_id for m in requests_since(app, start, CloseForumTopic)] == [thread]
 
+    # The topic was reopened by hand meanwhile, and someone closed it by hand again before the
+    # applicant left: neither refusal gets in the way.
+    app.session.add_result_for(ReopenForumTopic, TelegramBadRequest(
+        method=ReopenForumTopic(chat_id=1, message_thread_id=1), message="Bad Request: TOPIC_NOT_MODIFIED"))
     await ru.click("👩‍💼")
+    assert ru.last.text.startswith("👩‍💼 Теперь вы пишете сотруднику.")
+    assert "👤 <b>Айгерим</b>" in desk(app).posts(thread)[-1]
+    app.session.add_result_for(CloseForumTopic, TelegramBadRequest(
+        method=CloseForumTopic(chat_id=1, message_thread_id=1), message="Bad Request: TOPIC_NOT_MODIFIED"))
+    start = len(app.session.requests)
     await ru.click("Вернуться к боту")
     assert "Кеңес — ваш помощник" in ru.last.text
     assert all(h.closed_at is not None for h in await handoffs(app))
+    assert len(requests_since(app, start, CloseForumTopic)) == 1
 
 
 async def test_only_clerks_are_relayed(app: App, ru: ChatClient, clock: FakeClock) -> None:
