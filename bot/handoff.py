@@ -4,7 +4,9 @@ Each applicant gets one topic in the clerks' forum supergroup (``CLERK_CHAT_ID``
 is an admin that can manage topics), created on the first hand-off and reused later. A
 hand-off opens with a card in the topic (who, language, open cases and complaints); while it
 is open, everything the applicant sends is copied into the topic and what clerks
-(``CLERK_IDS``) write in the topic is copied back; ``/close`` there ends it. A hand-off that
+(``CLERK_IDS``) write in the topic is copied back; ``/close`` there ends it. Each copy is
+remembered, so a reply on one side is a reply to the right message on the other, and an
+edited text or caption is edited in the copy. A hand-off that
 ends closes its topic, so the group's open topics are the conversations waiting for clerks;
 the next hand-off reopens it. A topic deleted or closed by hand is recreated or reopened
 when needed.
@@ -19,7 +21,7 @@ from datetime import datetime
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import Message
+from aiogram.types import Message, MessageId, ReplyParameters
 from aiogram.types import User as TelegramUser
 
 from bot.rendering import Renderer
@@ -83,12 +85,21 @@ class HandoffDesk:
         return handoff, True
 
     async def relay_to_clerks(self, bot: Bot, repositories: Repositories, message: Message) -> None:
-        """Copy an applicant's message into their topic."""
+        """Copy an applicant's message into their topic (a reply stays a reply)."""
         person = message.from_user
         if person is None:
             return
-        await self._send(bot, repositories, person, lambda thread: bot.copy_message(
-            self._chat(), message.chat.id, message.message_id, message_thread_id=thread))
+        reply_to = None
+        if message.reply_to_message is not None:
+            relay = await repositories.handoffs.relayed_private(person.id, message.reply_to_message.message_id)
+            reply_to = relay.topic_message_id if relay is not None and relay.topic_chat_id == self.chat_id else None
+        copy = await self._send(bot, repositories, person, lambda thread: bot.copy_message(
+            self._chat(), message.chat.id, message.message_id, message_thread_id=thread,
+            reply_parameters=_reply(reply_to)))
+        if isinstance(copy, MessageId):
+            repositories.handoffs.remember_relay(person.id, message.message_id, self._chat(), copy.message_id,
+                                                 from_applicant=True, now=self.clock())
+            await repositories.commit()
 
     async def relay_to_applicant(self, bot: Bot, repositories: Repositories, message: Message) -> str:
         """Copy a clerk's message from a topic to its applicant: "sent", "closed" (no open
@@ -98,13 +109,48 @@ class HandoffDesk:
             return "unknown"
         if await repositories.handoffs.open_for(user_id) is None:
             return "closed"
+        reply_to = None
+        if message.reply_to_message is not None:  # in a topic, a message without a reply points at its start
+            relay = await repositories.handoffs.relayed_topic(message.chat.id, message.reply_to_message.message_id)
+            reply_to = relay.private_message_id if relay is not None and relay.user_id == user_id else None
         try:
-            await bot.copy_message(user_id, message.chat.id, message.message_id)
+            copy = await bot.copy_message(user_id, message.chat.id, message.message_id,
+                                          reply_parameters=_reply(reply_to))
         except TelegramForbiddenError:
             await repositories.users.mark_blocked(user_id, self.clock())
             await repositories.commit()
             return "blocked"
+        repositories.handoffs.remember_relay(user_id, copy.message_id, message.chat.id, message.message_id,
+                                             from_applicant=False, now=self.clock())
+        await repositories.commit()
         return "sent"
+
+    async def relay_edit(self, bot: Bot, repositories: Repositories, message: Message) -> bool:
+        """An edited message that was relayed (the applicant's, or a clerk's in a topic): its
+        new text or caption replaces the copy's. ``False`` if it was never relayed."""
+        if message.chat.type == "private":
+            relay = await repositories.handoffs.relayed_private(message.chat.id, message.message_id)
+            if relay is None or not relay.from_applicant:
+                return False
+            chat_id, message_id = relay.topic_chat_id, relay.topic_message_id
+        else:
+            relay = await repositories.handoffs.relayed_topic(message.chat.id, message.message_id)
+            if relay is None or relay.from_applicant:
+                return False
+            chat_id, message_id = relay.user_id, relay.private_message_id
+        try:
+            if message.text is not None:
+                await bot.edit_message_text(message.text, chat_id=chat_id, message_id=message_id,
+                                            entities=message.entities, parse_mode=None)
+            elif message.caption is not None:
+                await bot.edit_message_caption(chat_id=chat_id, message_id=message_id, caption=message.caption,
+                                               caption_entities=message.caption_entities, parse_mode=None)
+            else:
+                return False
+        except TelegramAPIError as exc:  # the copy was deleted, or is too old to edit
+            logger.info("edit of relayed message %s not passed on: %s", relay.id, exc)
+            return False
+        return True
 
     async def user_of(self, repositories: Repositories, message: Message) -> int | None:
         if message.chat.id != self.chat_id or message.message_thread_id is None:
@@ -168,16 +214,15 @@ class HandoffDesk:
         return self.chat_id
 
     async def _send(self, bot: Bot, repositories: Repositories, person: TelegramUser,
-                    send: Callable[[int], Awaitable[object]], card_first: bool = True) -> None:
+                    send: Callable[[int], Awaitable[object]], card_first: bool = True) -> object:
         """Send into the applicant's topic, creating it first (with the card, if ``card_first``),
-        and again if it was deleted; reopen it if it was closed by hand."""
+        and again if it was deleted; reopen it if it was closed by hand. Returns what was sent."""
         topic = await repositories.handoffs.topic_of(person.id)
         thread = topic.thread_id if topic is not None and topic.chat_id == self.chat_id else None
         if thread is None:
             thread = await self._new_topic(bot, repositories, person, card_first)
         try:
-            await send(thread)
-            return
+            return await send(thread)
         except TelegramBadRequest as exc:
             problem = exc.message.lower()
             if TOPIC_CLOSED in problem:
@@ -187,7 +232,7 @@ class HandoffDesk:
             else:
                 raise DeskUnavailable(str(exc)) from exc
         try:
-            await send(thread)
+            return await send(thread)
         except TelegramAPIError as exc:
             raise DeskUnavailable(str(exc)) from exc
 
@@ -212,3 +257,7 @@ class HandoffDesk:
         return self.renderer.render("handoff_card.j2", self.locale, person=person,
                                     language=user.language if user else None, cases=cases, complaints=complaints,
                                     catalog=self.catalog)
+
+
+def _reply(message_id: int | None) -> ReplyParameters | None:
+    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True) if message_id else None

@@ -200,6 +200,11 @@ async def from_clerk(message: Message, bot: Bot, repositories: Repositories, han
         await message.reply(_("Not delivered: the applicant has blocked the bot."))
 
 
+async def edited(message: Message, bot: Bot, repositories: Repositories, handoff_desk: HandoffDesk) -> None:
+    """An applicant or a clerk corrected a relayed message: the copy on the other side follows."""
+    await handoff_desk.relay_edit(bot, repositories, message)
+
+
 async def from_someone_else(message: Message, repositories: Repositories, handoff_desk: HandoffDesk) -> None:
     """A member of the group who is not a clerk writes in an applicant's topic: nothing is relayed."""
     if await handoff_desk.user_of(repositories, message) is not None:
@@ -240,4 +245,6 @@ def create_router() -> Router:
                             Is(~F.text.startswith("/")))
     router.message.register(from_someone_else, topic, ~FromClerk(),
                             Is(F.from_user.is_bot.is_(False)), Is(F.content_type.in_(RELAYED)))
+    router.edited_message.register(edited, PRIVATE)
+    router.edited_message.register(edited, topic, FromClerk())
     return router

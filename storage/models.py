@@ -280,6 +280,27 @@ class ClerkTopic(Base):
     __table_args__ = (UniqueConstraint("chat_id", "thread_id", name="uq_clerk_topics_chat_id"),)
 
 
+class RelayedMessage(Base):
+    """A message copied during a hand-off, between the applicant's chat with the bot and their
+    topic: which copy is which, so a reply points at the right message on the other side and
+    an edit reaches the copy."""
+
+    __tablename__ = "relayed_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[TelegramId] = mapped_column(ForeignKey("users.id"))
+    private_message_id: Mapped[TelegramId]  # in the applicant's chat (the original or the copy)
+    topic_chat_id: Mapped[TelegramId]
+    topic_message_id: Mapped[TelegramId]  # in the topic (the copy or the original)
+    from_applicant: Mapped[bool]
+    at: Mapped[Timestamp]
+
+    __table_args__ = (
+        Index("ix_relayed_messages_private", "user_id", "private_message_id"),
+        Index("ix_relayed_messages_topic", "topic_chat_id", "topic_message_id"),
+    )
+
+
 class Handoff(Base):
     """A conversation handed to the clerks: open until a clerk's /close or the applicant's return."""
 

@@ -18,6 +18,7 @@ from storage.models import (
     Handoff,
     JobRun,
     OutboxMessage,
+    RelayedMessage,
     SurveyAnswer,
     User,
     utcnow,
@@ -165,6 +166,24 @@ class HandoffRepository:
     async def user_of_topic(self, chat_id: int, thread_id: int) -> int | None:
         return await self.session.scalar(
             select(ClerkTopic.user_id).where(ClerkTopic.chat_id == chat_id, ClerkTopic.thread_id == thread_id))
+
+    def remember_relay(self, user_id: int, private_message_id: int, topic_chat_id: int, topic_message_id: int,
+                       from_applicant: bool, now: datetime) -> None:
+        self.session.add(RelayedMessage(user_id=user_id, private_message_id=private_message_id,
+                                        topic_chat_id=topic_chat_id, topic_message_id=topic_message_id,
+                                        from_applicant=from_applicant, at=now))
+
+    async def relayed_private(self, user_id: int, private_message_id: int) -> RelayedMessage | None:
+        """The relay of a message in the applicant's chat (sent by them, or the copy they got)."""
+        return await self.session.scalar(
+            select(RelayedMessage).where(RelayedMessage.user_id == user_id,
+                                         RelayedMessage.private_message_id == private_message_id).limit(1))
+
+    async def relayed_topic(self, chat_id: int, topic_message_id: int) -> RelayedMessage | None:
+        """The relay of a message in a topic (a clerk's, or the copy of the applicant's)."""
+        return await self.session.scalar(
+            select(RelayedMessage).where(RelayedMessage.topic_chat_id == chat_id,
+                                         RelayedMessage.topic_message_id == topic_message_id).limit(1))
 
     async def set_topic(self, user_id: int, chat_id: int, thread_id: int, now: datetime) -> None:
         topic = await self.topic_of(user_id)

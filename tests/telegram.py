@@ -26,6 +26,7 @@ from aiogram.methods import (
     CopyMessage,
     CreateForumTopic,
     DeleteMessage,
+    EditMessageCaption,
     EditMessageReplyMarkup,
     EditMessageText,
     GetFile,
@@ -143,6 +144,8 @@ class RecordingSession(BaseSession):
             return self._message(method.chat_id or 0, method.message_id or 0, method.text, method.reply_markup)
         if isinstance(method, EditMessageReplyMarkup):
             return self._message(method.chat_id or 0, method.message_id or 0, None, method.reply_markup)
+        if isinstance(method, EditMessageCaption):
+            return True
         if method.__returning__ is bool:
             return True
         raise NotImplementedError(f"the fake Telegram has no answer for {type(method).__name__}")
@@ -190,6 +193,7 @@ class ChatClient:
     _seen: int = 0
     _callbacks: set[str] = field(default_factory=set)
     reply_keyboard: ReplyKeyboardMarkup | None = None
+    sent: list[Message] = field(default_factory=list)  # what the user sent, oldest first
 
     def __post_init__(self) -> None:
         self._seen = len(self.session.requests)
@@ -205,6 +209,7 @@ class ChatClient:
     async def _feed(self, update: Update) -> list[TelegramMethod[Any]]:
         if update.message is not None:
             self.session.known[(update.message.chat.id, update.message.message_id)] = update.message
+            self.sent.append(update.message)
         await self.dp.feed_update(self.bot, update)
         return self._apply_new_requests()
 
@@ -235,6 +240,8 @@ class ChatClient:
                 message = self.find(method.message_id)
                 message.text = method.text
                 message.markup = _markup(method.reply_markup)
+            elif isinstance(method, EditMessageCaption) and method.message_id is not None:
+                self.find(method.message_id).text = method.caption or ""
             elif isinstance(method, EditMessageReplyMarkup) and method.message_id is not None:
                 self.find(method.message_id).markup = _markup(method.reply_markup)
             elif isinstance(method, DeleteMessage):
@@ -266,6 +273,19 @@ class ChatClient:
             entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
         message = self._message(text=text, entities=entities)
         return await self._feed(Update(update_id=next(_ids), message=message))
+
+    async def reply(self, to_message_id: int, text: str) -> list[TelegramMethod[Any]]:
+        """The user answers a message of the chat (Telegram's reply)."""
+        original = self.session.known.get((self.user_id, to_message_id)) or self._message(text="…")
+        message = self._message(text=text, reply_to_message=original.model_copy(update={"message_id": to_message_id}))
+        return await self._feed(Update(update_id=next(_ids), message=message))
+
+    async def edit(self, message_id: int, text: str) -> list[TelegramMethod[Any]]:
+        """The user edits the text of a message they sent."""
+        message = Message(message_id=message_id, date=_now(), edit_date=int(_now().timestamp()), chat=self._chat(),
+                          from_user=self.user, text=text)
+        await self.dp.feed_update(self.bot, Update(update_id=next(_ids), edited_message=message))
+        return self._apply_new_requests()
 
     async def start_in(self, language: str) -> None:
         """/start, then choose the language by its button ("Қазақша" or "Русский")."""
@@ -385,18 +405,33 @@ class ForumClient:
     def _chat(self) -> Chat:
         return Chat(id=self.chat_id, type="supergroup", title="Kenes clerks", is_forum=True)
 
-    async def send(self, text: str | None = None, thread: int | None = None,
+    async def send(self, text: str | None = None, thread: int | None = None, reply_to: int | None = None,
                    **content: Any) -> list[TelegramMethod[Any]]:
-        """A message in a topic (``thread``), text or other ``content`` (``photo=...``)."""
+        """A message in a topic (``thread``), text or other ``content`` (``photo=...``). As in
+        Telegram, a topic message not replying to another replies to the topic's first one."""
         entities = None
         if text and text.startswith("/"):
             entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+        replied = None
+        if thread is not None:
+            replied = Message(message_id=reply_to or thread, date=_now(), chat=self._chat(), from_user=self.user,
+                              message_thread_id=thread, is_topic_message=True, text="…")
         message = Message(message_id=next(_ids), date=_now(), chat=self._chat(), from_user=self.user, text=text,
                           entities=entities, message_thread_id=thread, is_topic_message=thread is not None,
-                          **content)
+                          reply_to_message=replied, **content)
         self.session.known[(self.chat_id, message.message_id)] = message
         start = len(self.session.requests)
         await self.dp.feed_update(self.bot, Update(update_id=next(_ids), message=message))
+        return self.session.requests[start:]
+
+    async def edit(self, message_id: int, thread: int, text: str | None = None,
+                   caption: str | None = None) -> list[TelegramMethod[Any]]:
+        """A member edits the text (or the caption) of a message they sent in a topic."""
+        message = Message(message_id=message_id, date=_now(), edit_date=int(_now().timestamp()), chat=self._chat(),
+                          from_user=self.user, text=text, caption=caption, message_thread_id=thread,
+                          is_topic_message=True)
+        start = len(self.session.requests)
+        await self.dp.feed_update(self.bot, Update(update_id=next(_ids), edited_message=message))
         return self.session.requests[start:]
 
     async def send_photo(self, thread: int, caption: str | None = None) -> list[TelegramMethod[Any]]:

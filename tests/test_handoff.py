@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import CloseForumTopic, CopyMessage, CreateForumTopic, ReopenForumTopic, SendMessage
+from aiogram.methods import (
+    CloseForumTopic,
+    CopyMessage,
+    CreateForumTopic,
+    EditMessageCaption,
+    EditMessageText,
+    ReopenForumTopic,
+    SendMessage,
+)
 from aiogram.types import ForumTopicCreated, Message, Update
 from sqlalchemy import select
 
@@ -74,6 +82,65 @@ async def test_both_ways_with_text_and_a_photo(app: App, ru: ChatClient, clock: 
     back = [m for m in app.session.requests if isinstance(m, CopyMessage) and m.chat_id == ru.user_id]
     assert [m.from_chat_id for m in back] == [CLERK_CHAT_ID] * 2
     assert (await handoffs(app))[0].closed_at is None
+
+
+def copies_to(app: App, chat_id: int) -> list[tuple[CopyMessage, int]]:
+    """The bot's copies into a chat, each with the id of the copy."""
+    return [(m, r.message_id) for m, r in zip(app.session.requests, app.session.results, strict=True)
+            if isinstance(m, CopyMessage) and m.chat_id == chat_id]
+
+
+async def test_replies_and_edits_reach_the_other_side(app: App, ru: ChatClient, clock: FakeClock) -> None:
+    await ru.start_in("Русский")
+    await ru.send("справка")
+    before = ru.sent[-1].message_id  # written to the bot, not to a clerk
+    await ru.send("/menu")
+    await ru.click("👩‍💼")
+    thread = await thread_of(app, ru.user_id)
+    clerks = desk(app)
+    await ru.send(QUESTION)
+    question = ru.sent[-1].message_id
+    (_, question_copy), = copies_to(app, CLERK_CHAT_ID)
+
+    # The clerk answers the question with a reply: the applicant sees a reply to their question.
+    requests = await clerks.send("Уточните, пожалуйста, номер заявки.", thread, reply_to=question_copy)
+    (answer,) = [m for m in requests if isinstance(m, CopyMessage)]
+    clerk_message = answer.message_id
+    assert answer.reply_parameters is not None and answer.reply_parameters.message_id == question
+    answer_copy = copies_to(app, ru.user_id)[-1][1]
+    assert ru.last.text == "Уточните, пожалуйста, номер заявки."
+    # A plain message in the topic (it points at the topic's start) is not a reply.
+    requests = await clerks.send("Жду.", thread)
+    assert [m.reply_parameters for m in requests if isinstance(m, CopyMessage)] == [None]
+
+    # The applicant replies to the clerk's message: a reply to it in the topic.
+    await ru.reply(answer_copy, "KNS-2026-000001")
+    copy, _ = copies_to(app, CLERK_CHAT_ID)[-1]
+    assert copy.reply_parameters is not None and copy.reply_parameters.message_id == clerk_message
+
+    # The applicant corrects the question: the copy in the topic is corrected.
+    requests = await ru.edit(question, "Здравствуйте! Когда будет готова справка о воинской службе?")
+    (edit,) = [m for m in app.session.requests[-3:] if isinstance(m, EditMessageText)]
+    assert (edit.chat_id, edit.message_id) == (CLERK_CHAT_ID, question_copy)
+    assert edit.text == "Здравствуйте! Когда будет готова справка о воинской службе?"
+    assert requests == [], "the applicant gets nothing for an edit"
+
+    # The clerk corrects their message, then a photo's caption: the applicant's copies change.
+    requests = await clerks.edit(clerk_message, thread, text="Уточните номер заявки (KNS-…).")
+    assert [type(m) for m in requests] == [EditMessageText], "the clerks are not told anything"
+    assert ru.last and ru.find(answer_copy).text == "Уточните номер заявки (KNS-…)."
+    await clerks.send_photo(thread, caption="Образец")
+    photo, photo_copy = copies_to(app, ru.user_id)[-1]
+    requests = await clerks.edit(photo.message_id, thread, caption="Образец заявления")
+    (caption,) = [m for m in requests if isinstance(m, EditMessageCaption)]
+    assert (caption.chat_id, caption.message_id, caption.caption) == (ru.user_id, photo_copy, "Образец заявления")
+    assert ru.last and ru.find(photo_copy).text == "Образец заявления"
+
+    # Messages that were never relayed: nothing happens.
+    start = len(app.session.requests)
+    await ru.edit(before, "справка о воинской службе")
+    await clerks.edit(question_copy, thread, text="the bot's own copy")  # not a clerk's message
+    assert app.session.requests[start:] == []
 
 
 async def test_two_applicants_have_their_own_topics(app: App, ru: ChatClient, kk: ChatClient,
