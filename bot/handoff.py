@@ -30,7 +30,7 @@ from domain.complaints import OPEN as OPEN_COMPLAINTS
 from domain.deadlines import WorkingCalendar
 from domain.hours import DeskHours
 from domain.lifecycle import OPEN as OPEN_CASES
-from storage.models import Handoff, utcnow
+from storage.models import ClerkTopic, Handoff, utcnow
 from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
@@ -170,8 +170,8 @@ class HandoffDesk:
 
     async def close_topic(self, bot: Bot, repositories: Repositories, user_id: int) -> None:
         """Close the applicant's topic in the group once their hand-off has ended."""
-        topic = await repositories.handoffs.topic_of(user_id)
-        if topic is None or topic.chat_id != self.chat_id:
+        topic = await self._topic(repositories, user_id)
+        if topic is None:
             return
         try:
             await bot.close_forum_topic(topic.chat_id, topic.thread_id)
@@ -180,7 +180,7 @@ class HandoffDesk:
 
     async def note(self, bot: Bot, repositories: Repositories, user_id: int, text: str) -> None:
         """A line from the bot in the applicant's topic (never relayed to the applicant)."""
-        topic = await repositories.handoffs.topic_of(user_id)
+        topic = await self._topic(repositories, user_id)
         if topic is None:
             return
         try:
@@ -199,9 +199,14 @@ class HandoffDesk:
 
     # --- the topic ----------------------------------------------------------------------------
 
-    async def _reopen_topic(self, bot: Bot, repositories: Repositories, user_id: int) -> None:
+    async def _topic(self, repositories: Repositories, user_id: int) -> ClerkTopic | None:
+        """The applicant's topic, if it is in the clerks' group configured now."""
         topic = await repositories.handoffs.topic_of(user_id)
-        if topic is None or topic.chat_id != self.chat_id:
+        return topic if topic is not None and topic.chat_id == self.chat_id else None
+
+    async def _reopen_topic(self, bot: Bot, repositories: Repositories, user_id: int) -> None:
+        topic = await self._topic(repositories, user_id)
+        if topic is None:
             return
         try:
             await bot.reopen_forum_topic(topic.chat_id, topic.thread_id)
@@ -217,8 +222,8 @@ class HandoffDesk:
                     send: Callable[[int], Awaitable[object]], card_first: bool = True) -> object:
         """Send into the applicant's topic, creating it first (with the card, if ``card_first``),
         and again if it was deleted; reopen it if it was closed by hand. Returns what was sent."""
-        topic = await repositories.handoffs.topic_of(person.id)
-        thread = topic.thread_id if topic is not None and topic.chat_id == self.chat_id else None
+        topic = await self._topic(repositories, person.id)
+        thread = topic.thread_id if topic is not None else None
         if thread is None:
             thread = await self._new_topic(bot, repositories, person, card_first)
         try:
