@@ -32,7 +32,7 @@ from bot.notifier import AttachmentDownloader, DeadlineWatch, OutboxNotices, Out
 from bot.rendering import Renderer
 from bot.webhook import serve_webhook
 from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
-from dialogs.widgets import KenesMessageManager
+from dialogs.widgets import KenesMessageManager, unique_intent_ids
 from domain.catalog import Catalog, load_catalog
 from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.hours import DeskHours
@@ -198,6 +198,7 @@ def build_dispatcher(
         complaint.create_my_complaints_dialog(),
         fallback.create_buttons_router(),
     )
+    unique_intent_ids()
     setup_dialogs(dp, events_isolation=events_isolation, message_manager=KenesMessageManager())
     return dp
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ from aiogram.enums import ContentType
 from aiogram.types import Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext
 from aiogram_dialog.api.entities import NewMessage, OldMessage
+from aiogram_dialog.api.entities import stack as dialog_stack
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.widgets.common import WhenCondition
@@ -55,3 +57,14 @@ class KenesMessageManager(MessageManager):
                 business_connection_id=old_message.business_connection_id,
             ),
         )
+
+
+def unique_intent_ids() -> None:
+    """Make aiogram-dialog's dialog (intent) ids random enough not to collide.
+
+    aiogram-dialog 2.6 builds them from the time in seconds plus a random 0–99, so two dialogs
+    opened in the same second share an id once in a hundred, and the newer one overwrites the
+    older (a question asked in the middle of a checklist lost the checklist). 35 random bits
+    keep the ids as short (at most six characters in callback data).
+    """
+    dialog_stack.new_id = lambda: dialog_stack.id_to_str(secrets.randbits(35))  # type: ignore[attr-defined]
