@@ -89,10 +89,7 @@ class HandoffDesk:
         person = message.from_user
         if person is None:
             return
-        reply_to = None
-        if message.reply_to_message is not None:
-            relay = await repositories.handoffs.relayed_private(person.id, message.reply_to_message.message_id)
-            reply_to = relay.topic_message_id if relay is not None and relay.topic_chat_id == self.chat_id else None
+        reply_to = await self._reply_target(repositories, message, self._chat())
         copy = await self._send(bot, repositories, person, lambda thread: bot.copy_message(
             self._chat(), message.chat.id, message.message_id, message_thread_id=thread,
             reply_parameters=_reply(reply_to)))
@@ -109,10 +106,7 @@ class HandoffDesk:
             return "unknown"
         if await repositories.handoffs.open_for(user_id) is None:
             return "closed"
-        reply_to = None
-        if message.reply_to_message is not None:  # in a topic, a message without a reply points at its start
-            relay = await repositories.handoffs.relayed_topic(message.chat.id, message.reply_to_message.message_id)
-            reply_to = relay.private_message_id if relay is not None and relay.user_id == user_id else None
+        reply_to = await self._reply_target(repositories, message, user_id)
         try:
             copy = await bot.copy_message(user_id, message.chat.id, message.message_id,
                                           reply_parameters=_reply(reply_to))
@@ -128,16 +122,10 @@ class HandoffDesk:
     async def relay_edit(self, bot: Bot, repositories: Repositories, message: Message) -> bool:
         """An edited message that was relayed (the applicant's, or a clerk's in a topic): its
         new text or caption replaces the copy's. ``False`` if it was never relayed."""
-        if message.chat.type == "private":
-            relay = await repositories.handoffs.relayed_private(message.chat.id, message.message_id)
-            if relay is None or not relay.from_applicant:
-                return False
-            chat_id, message_id = relay.topic_chat_id, relay.topic_message_id
-        else:
-            relay = await repositories.handoffs.relayed_topic(message.chat.id, message.message_id)
-            if relay is None or relay.from_applicant:
-                return False
-            chat_id, message_id = relay.user_id, relay.private_message_id
+        there = await self._other_side(repositories, message.chat.id, message.message_id, originals=True)
+        if there is None:
+            return False
+        chat_id, message_id = there
         try:
             if message.text is not None:
                 await bot.edit_message_text(message.text, chat_id=chat_id, message_id=message_id,
@@ -148,9 +136,32 @@ class HandoffDesk:
             else:
                 return False
         except TelegramAPIError as exc:  # the copy was deleted, or is too old to edit
-            logger.info("edit of relayed message %s not passed on: %s", relay.id, exc)
+            logger.info("edit of relayed message %s in chat %s not passed on: %s", message_id, chat_id, exc)
             return False
         return True
+
+    async def _other_side(self, repositories: Repositories, chat_id: int, message_id: int,
+                          originals: bool = False) -> tuple[int, int] | None:
+        """Where a relayed message stands on the other side (chat, message): for a message in
+        the applicant's chat, its topic counterpart, and the other way round. ``originals``:
+        only if the message given is the original (an edit is passed on from there only)."""
+        if chat_id == self.chat_id:
+            relay = await repositories.handoffs.relayed_topic(chat_id, message_id)
+            if relay is None or (originals and relay.from_applicant):
+                return None
+            return relay.user_id, relay.private_message_id
+        relay = await repositories.handoffs.relayed_private(chat_id, message_id)
+        if relay is None or (originals and not relay.from_applicant):
+            return None
+        return relay.topic_chat_id, relay.topic_message_id
+
+    async def _reply_target(self, repositories: Repositories, message: Message, to_chat: int) -> int | None:
+        """The counterpart in ``to_chat`` of the message this one replies to (in a topic, a
+        message that replies to nothing points at the topic's start, which has none)."""
+        if message.reply_to_message is None:
+            return None
+        there = await self._other_side(repositories, message.chat.id, message.reply_to_message.message_id)
+        return there[1] if there is not None and there[0] == to_chat else None
 
     async def user_of(self, repositories: Repositories, message: Message) -> int | None:
         if message.chat.id != self.chat_id or message.message_thread_id is None:
