@@ -43,6 +43,7 @@ from registry.api import RegistryContext, create_app
 from registry.bookings import BookingService
 from registry.cases import CaseService, Clock
 from registry.complaints import ComplaintService
+from storage.cache import UserCache
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import SQLAlchemyStorage
 from storage.migrate import upgrade
@@ -79,6 +80,12 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     )
 
 
+def one_process(settings: Settings) -> bool:
+    """SQLite without Redis: one process owns the database and may keep what it read in memory
+    (conversation state, see :mod:`storage.fsm`; the users, see :mod:`storage.cache`)."""
+    return settings.database_url.startswith("sqlite") and not settings.redis_url
+
+
 def build_fsm(
     settings: Settings, sessions: SessionFactory, prefix: str = "fsm"
 ) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -92,7 +99,7 @@ def build_fsm(
         storage = RedisStorage.from_url(settings.redis_url, key_builder=keys)
         return storage, RedisEventIsolation(storage.redis, key_builder=keys)
     # SQLite serves one process: the state is kept in memory and saved twice a second.
-    write_behind = 0.5 if settings.database_url.startswith("sqlite") else None
+    write_behind = 0.5 if one_process(settings) else None
     return SQLAlchemyStorage.for_url(settings.database_url, keys, write_behind), SimpleEventIsolation()
 
 
@@ -171,7 +178,7 @@ def build_dispatcher(
         "bookings": services.booking_service,
         "complaints": services.complaint_service,
     }))
-    dp.update.outer_middleware(UserMiddleware())
+    dp.update.outer_middleware(UserMiddleware(UserCache.of(sessions) if one_process(settings) else None))
     LanguageMiddleware(services.i18n).setup(dp)
     # Messages are routed before the dialogs, which would otherwise take every message
     # while one of them is open; buttons reach the dialogs before the stale-button fallback.

@@ -12,6 +12,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
+from storage.cache import UserCache
 from storage.database import SessionFactory
 from storage.models import utcnow
 from storage.repositories import Repositories
@@ -77,13 +78,24 @@ class UserMiddleware(BaseMiddleware):
 
     The row is written on first contact, when ``last_seen`` is more than ``LAST_SEEN_STEP``
     old, and when a user who had blocked the bot writes again; ordinary updates cost no write.
+    With a :class:`~storage.cache.UserCache` (one process owning a SQLite database) a user
+    with no open hand-off whose row was read before costs no query either.
     """
+
+    def __init__(self, cache: UserCache | None = None) -> None:
+        self.cache = cache
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         from_user: TelegramUser | None = data.get("event_from_user")
         if from_user is None or from_user.is_bot:
             return await handler(event, data)
         repositories: Repositories = data["repositories"]
+        known = self.cache.get(from_user.id) if self.cache is not None else None
+        if known is not None and known.blocked_at is None and utcnow() - known.last_seen <= LAST_SEEN_STEP:
+            data[OPEN_HANDOFF] = None
+            data["user"] = known.attach(repositories.session)
+            return await handler(event, data)
+        generation = self.cache.generation if self.cache is not None else 0
         user, handoff = await repositories.users.with_open_handoff(from_user.id)
         data[OPEN_HANDOFF] = handoff
         if user is None or user.blocked_at is not None or utcnow() - user.last_seen > LAST_SEEN_STEP:
@@ -91,5 +103,7 @@ class UserMiddleware(BaseMiddleware):
         # End the transaction: the connection goes back to the pool while the update is
         # handled (most updates need no more queries); the user stays loaded.
         await repositories.commit()
+        if self.cache is not None and handoff is None:
+            self.cache.keep(user, generation)
         data["user"] = user
         return await handler(event, data)
