@@ -7,7 +7,9 @@ the language, the menu, a service, its region or centre, two pages of its card, 
 checklist (an answer and ticks), a /status lookup of their own application, and the menu
 again; ``--concurrency`` of them at a time. Every update goes through the real dispatcher
 (middlewares, dialogs, the database, FSM storage) over a fake Telegram that answers at
-once. The same number of updates then goes through a dispatcher with one echo handler.
+once. The same number of updates then goes through a dispatcher with one echo handler, and
+through a bare aiogram-dialog bot (one dialog of two windows, state in memory, no database):
+the ceiling of any bot whose conversations are aiogram-dialog dialogs.
 Handling is CPU-bound in one process, so more users at a time (``--concurrency``) adds
 queueing to the latency without raising the rate; the default measures latency unqueued.
 Prints both rates, p50/p99 latency and the ratio; exits 1 when a goal is missed:
@@ -28,8 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiogram import Dispatcher  # noqa: E402
+from aiogram import Dispatcher, Router  # noqa: E402
+from aiogram.filters import CommandStart  # noqa: E402
+from aiogram.fsm.state import State, StatesGroup  # noqa: E402
+from aiogram.fsm.storage.memory import MemoryStorage  # noqa: E402
 from aiogram.types import CallbackQuery, Message  # noqa: E402
+from aiogram_dialog import Dialog, DialogManager, StartMode, Window, setup_dialogs  # noqa: E402
+from aiogram_dialog.widgets.kbd import Back, Column, Select  # noqa: E402
+from aiogram_dialog.widgets.text import Const, Format  # noqa: E402
 
 from bench.fake import FakeSession, SimulatedUser, application, fresh_database, percentile  # noqa: E402
 from bot.app import build_bot, build_dispatcher, build_fsm, build_services  # noqa: E402
@@ -143,9 +151,63 @@ async def run_echo(args: argparse.Namespace, count: int) -> tuple[float, list[fl
     return elapsed, [value for person in people for value in person.latencies]
 
 
+class BareSG(StatesGroup):
+    pick = State()
+    picked = State()
+
+
+def bare_dialog_dispatcher() -> Dispatcher:
+    """/start opens a list of six; a pick shows it with a Back button: two windows, no database."""
+
+    async def items(**_kwargs: object) -> dict[str, object]:
+        return {"items": [(f"Item {n}", str(n)) for n in range(6)]}
+
+    async def picked(_callback: CallbackQuery, _widget: object, manager: DialogManager, item: str) -> None:
+        manager.dialog_data["item"] = item
+        await manager.next()
+
+    dialog = Dialog(
+        Window(Const("Pick one"), Column(Select(Format("{item[0]}"), id="s", item_id_getter=lambda x: x[1],
+                                                items="items", on_click=picked)),
+               state=BareSG.pick, getter=items),
+        Window(Format("Picked {dialog_data[item]}"), Back(Const("Back")), state=BareSG.picked),
+    )
+    router = Router()
+
+    @router.message(CommandStart())
+    async def start(_message: Message, dialog_manager: DialogManager) -> None:
+        await dialog_manager.start(BareSG.pick, mode=StartMode.RESET_STACK)
+
+    dp = Dispatcher(storage=MemoryStorage())
+    dp.include_routers(router, dialog)
+    setup_dialogs(dp)
+    return dp
+
+
+async def run_bare_dialog(args: argparse.Namespace, count: int) -> tuple[float, list[float]]:
+    """The same number of updates through the bare dialog bot: /start, then pick and back."""
+    dp = bare_dialog_dispatcher()
+    session = FakeSession()
+    bot = build_bot(load_settings(bot_token=TOKEN, _env_file=None), session=session)
+    per_user = max(count // args.users, 2)
+    people = [SimulatedUser(bot, dp, session, 10_000 + n) for n in range(args.users)]
+    gate = asyncio.Semaphore(args.concurrency)
+
+    async def one(person: SimulatedUser) -> None:
+        async with gate:
+            await person.send("/start")
+            for step in range(per_user - 1):
+                await person.click("Back" if step % 2 else "Item 3")
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one(person) for person in people))
+    elapsed = time.perf_counter() - began
+    return elapsed, [value for person in people for value in person.latencies]
+
+
 def report(name: str, elapsed: float, latencies: list[float]) -> float:
     rate = len(latencies) / elapsed
-    print(f"{name:>5}: {len(latencies):6d} updates in {elapsed:6.2f} s = {rate:7.0f} updates/s, "
+    print(f"{name:>11}: {len(latencies):6d} updates in {elapsed:6.2f} s = {rate:7.0f} updates/s, "
           f"p50 {percentile(latencies, 0.5) * 1000:6.2f} ms, p99 {percentile(latencies, 0.99) * 1000:6.2f} ms")
     return rate
 
@@ -163,11 +225,15 @@ async def main() -> int:
         database = args.database or f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
         elapsed, latencies, count = await run_bot(args, database)
         echo_elapsed, echo_latencies = await run_echo(args, count)
+        bare_elapsed, bare_latencies = await run_bare_dialog(args, count)
     backend = "PostgreSQL" if database.startswith("postgresql") else "SQLite"
     print(f"{args.users} users, {args.concurrency} at a time, {backend}{' + Redis' if args.redis else ''}")
     bot_rate = report("bot", elapsed, latencies)
     echo_rate = report("echo", echo_elapsed, echo_latencies)
+    bare_rate = report("bare dialog", bare_elapsed, bare_latencies)
     ratio = bot_rate / echo_rate
+    print(f"a bare aiogram-dialog bot: {bare_rate / echo_rate:.1%} of the echo rate; "
+          f"the bot: {bot_rate / bare_rate:.1%} of the bare dialog rate")
     p99 = percentile(latencies, 0.99) * 1000
     print(f"ratio: {ratio:.1%} of the echo rate (goal {GOAL_RATIO:.0%}); p99 {p99:.1f} ms (goal < {GOAL_P99_MS:.0f})")
     if args.no_goals:
