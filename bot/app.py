@@ -7,7 +7,7 @@ import logging
 import signal
 from dataclasses import dataclass
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -39,6 +39,7 @@ from domain.hours import DeskHours
 from domain.matching import Matcher
 from domain.slots import BookingConfig
 from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
+from handlers.filters import NotDialogButton
 from registry.api import RegistryContext, create_app
 from registry.bookings import BookingService
 from registry.cases import CaseService, Clock
@@ -182,7 +183,10 @@ def build_dispatcher(
     LanguageMiddleware(services.i18n).setup(dp)
     # Messages are routed before the dialogs, which would otherwise take every message
     # while one of them is open; buttons reach the dialogs before the stale-button fallback.
-    dp.include_routers(
+    # A dialog's button skips the handlers' routers at once (each router passed costs time).
+    handlers = Router(name="handlers")
+    handlers.callback_query.filter(NotDialogButton())
+    handlers.include_routers(
         errors.create_router(),
         clerks.create_router(),
         complaints.create_router(),
@@ -192,6 +196,9 @@ def build_dispatcher(
         bookings.create_router(),
         questions.create_router(),
         fallback.create_messages_router(),
+    )
+    dp.include_routers(
+        handlers,
         language.create_dialog(),
         menu.create_dialog(),
         catalog.create_dialog(),

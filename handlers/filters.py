@@ -7,8 +7,9 @@ from typing import Any
 from aiogram import F
 from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter
-from aiogram.types import Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_dialog.api.entities import Context
+from aiogram_dialog.utils import CB_SEP
 from magic_filter import MagicFilter
 
 from dialogs.states import INPUT_STATES
@@ -41,3 +42,11 @@ class NotTypingIntoDialog(BaseFilter):
 
     async def __call__(self, message: Message, aiogd_context: Context | None = None) -> bool:
         return aiogd_context is None or aiogd_context.state not in INPUT_STATES
+
+
+class NotDialogButton(BaseFilter):
+    """A button of the bot's own handlers, not of a dialog window (whose callback data
+    aiogram-dialog prefixes with the dialog's id and a separator)."""
+
+    async def __call__(self, callback: CallbackQuery) -> bool:
+        return CB_SEP not in (callback.data or "")
