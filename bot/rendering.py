@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ class Renderer:
 
     def __init__(self, i18n: I18n, directory: Path = TEMPLATES_DIR) -> None:
         self.i18n = i18n
+        self._static: dict[tuple[str, str, Hashable], str] = {}
         self.env = Environment(
             loader=FileSystemLoader(directory),
             autoescape=True,
@@ -107,6 +109,14 @@ class Renderer:
         with self.i18n.context(), self.i18n.use_locale(locale):
             text = self.env.get_template(template).render(locale=locale, **context)
         return _squeeze(text)
+
+    def render_static(self, template: str, locale: str, key: Hashable, **context: Any) -> str:
+        """:meth:`render`, once per ``key``: for texts made of the catalog's facts alone (a
+        service card's page), which do not change while the bot runs."""
+        text = self._static.get((template, locale, key))
+        if text is None:
+            text = self._static[(template, locale, key)] = self.render(template, locale, **context)
+        return text
 
 
 def _squeeze(text: str) -> str:

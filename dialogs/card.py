@@ -57,8 +57,8 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
 async def get_page(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     placement = placements_of(dialog_manager, dialog_manager.dialog_data[KEYS])[0]
     template = PAGES[dialog_manager.current_context().state]
-    text = renderer_of(dialog_manager).render(
-        template, locale_of(dialog_manager), **card_context(dialog_manager, placement)
+    text = renderer_of(dialog_manager).render_static(
+        template, locale_of(dialog_manager), placement.key, **card_context(dialog_manager, placement)
     )
     return {"text": text, "bookable": bookable_standard(placement.standard)}
 
