@@ -34,7 +34,11 @@ async def on_language(callback: CallbackQuery, widget: Any, manager: DialogManag
     if code not in SUPPORTED_LOCALES:
         return
     repositories: Repositories = manager.middleware_data["repositories"]
-    await repositories.users.set_language(manager.middleware_data["user"], code)
+    user = manager.middleware_data["user"]
+    changed = user.language != code
+    await repositories.users.set_language(user, code)
+    if changed:  # reminders already written in the old language are written again
+        await manager.middleware_data["bookings"].language_changed(user.id)
     await repositories.commit()
     manager.middleware_data["i18n"].current_locale = code
     await manager.start(MenuSG.main, mode=StartMode.RESET_STACK)

@@ -219,6 +219,16 @@ class BookingService:
             .values(status="cancelled")
         )
 
+    async def language_changed(self, user_id: int) -> None:
+        """The reminders still to come of the user's active bookings, written again: they were
+        written in the language the user had when booking, and the user has just changed it."""
+        now = self.clock()
+        bookings = await self.session.scalars(
+            select(Booking).where(Booking.user_id == user_id, Booking.status == "active", Booking.starts_at > now))
+        for booking in bookings.all():
+            await self._cancel_reminders(booking)
+            await self.notices.booking_made(self.repositories, booking, now)
+
     async def cancel(self, number: str, user_id: int) -> Booking:
         """Cancel one's own booking; its place is free at once and its reminders are dropped."""
         booking = await self.visible(number, user_id, is_clerk=False)

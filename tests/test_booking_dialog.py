@@ -236,6 +236,23 @@ async def test_cancel_from_the_reminder(app: App, ru: ChatClient, clock: FakeClo
     assert await deliver(app, clock, ru) == [], "no hour-before reminder after the cancel"
 
 
+async def test_reminders_follow_a_change_of_language(app: App, ru: ChatClient, clock: FakeClock) -> None:
+    await users(app, ru.user_id)
+    await book(app, ru.user_id, AKIMAT, at(TUESDAY, 10))  # booked in Russian
+    await ru.send("/language")
+    await ru.click("Қазақша")
+    await ru.send("/language")
+    await ru.click("Қазақша")  # the same language again: nothing written twice
+    clock.now = at(date(2026, 11, 23), 18)
+    (reminder,) = await deliver(app, clock, ru)
+    assert reminder.startswith("⏰ <b>Ертең сіздің келу уақытыңыз, № T-000001 талон</b>")
+    assert ru.last.button_texts == ["❌ Жазылудан бас тарту"]
+    clock.now = at(TUESDAY, 9)
+    (reminder,) = await deliver(app, clock, ru)
+    assert reminder.startswith("⏰ <b>Бір сағаттан кейін сіздің келу уақытыңыз, № T-000001 талон</b>")
+    assert await deliver(app, clock, ru) == [], "each reminder once, in one language"
+
+
 async def test_clerk_day_list_and_visit_marks(app: App, clock: FakeClock) -> None:
     await users(app, 7001, 7002, 7003)
     await book(app, 7001, AKIMAT, at(TUESDAY, 10))
