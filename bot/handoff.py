@@ -21,7 +21,17 @@ from datetime import datetime
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import Message, MessageId, ReplyParameters
+from aiogram.types import (
+    InputMedia,
+    InputMediaAnimation,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    MessageId,
+    ReplyParameters,
+)
 from aiogram.types import User as TelegramUser
 
 from bot.rendering import Renderer
@@ -121,13 +131,18 @@ class HandoffDesk:
 
     async def relay_edit(self, bot: Bot, repositories: Repositories, message: Message) -> bool:
         """An edited message that was relayed (the applicant's, or a clerk's in a topic): its
-        new text or caption replaces the copy's. ``False`` if it was never relayed."""
+        new text, or its photo, video, document, audio or animation with the caption (replaced
+        or not: an edit does not say which), replaces the copy's. ``False`` if it was never
+        relayed, or the copy could not be changed."""
         there = await self._other_side(repositories, message.chat.id, message.message_id, originals=True)
         if there is None:
             return False
         chat_id, message_id = there
+        media = input_media(message)
         try:
-            if message.text is not None:
+            if media is not None:
+                await bot.edit_message_media(media, chat_id=chat_id, message_id=message_id)
+            elif message.text is not None:
                 await bot.edit_message_text(message.text, chat_id=chat_id, message_id=message_id,
                                             entities=message.entities, parse_mode=None)
             elif message.caption is not None:
@@ -135,7 +150,7 @@ class HandoffDesk:
                                                caption_entities=message.caption_entities, parse_mode=None)
             else:
                 return False
-        except TelegramAPIError as exc:  # the copy was deleted, or is too old to edit
+        except TelegramAPIError as exc:  # the copy was deleted, is too old to edit, or is unchanged
             logger.info("edit of relayed message %s in chat %s not passed on: %s", message_id, chat_id, exc)
             return False
         return True
@@ -277,3 +292,19 @@ class HandoffDesk:
 
 def _reply(message_id: int | None) -> ReplyParameters | None:
     return ReplyParameters(message_id=message_id, allow_sending_without_reply=True) if message_id else None
+
+
+def input_media(message: Message) -> InputMedia | None:
+    """The media of an edited message as it can replace a copy's (``None`` for other kinds)."""
+    caption = {"caption": message.caption, "caption_entities": message.caption_entities, "parse_mode": None}
+    if message.photo:
+        return InputMediaPhoto(media=message.photo[-1].file_id, **caption)
+    if message.video:
+        return InputMediaVideo(media=message.video.file_id, **caption)
+    if message.animation:
+        return InputMediaAnimation(media=message.animation.file_id, **caption)
+    if message.audio:
+        return InputMediaAudio(media=message.audio.file_id, **caption)
+    if message.document:
+        return InputMediaDocument(media=message.document.file_id, **caption)
+    return None

@@ -27,6 +27,7 @@ from aiogram.methods import (
     CreateForumTopic,
     DeleteMessage,
     EditMessageCaption,
+    EditMessageMedia,
     EditMessageReplyMarkup,
     EditMessageText,
     GetFile,
@@ -144,7 +145,7 @@ class RecordingSession(BaseSession):
             return self._message(method.chat_id or 0, method.message_id or 0, method.text, method.reply_markup)
         if isinstance(method, EditMessageReplyMarkup):
             return self._message(method.chat_id or 0, method.message_id or 0, None, method.reply_markup)
-        if isinstance(method, EditMessageCaption):
+        if isinstance(method, (EditMessageCaption, EditMessageMedia)):
             return True
         if method.__returning__ is bool:
             return True
@@ -242,6 +243,8 @@ class ChatClient:
                 message.markup = _markup(method.reply_markup)
             elif isinstance(method, EditMessageCaption) and method.message_id is not None:
                 self.find(method.message_id).text = method.caption or ""
+            elif isinstance(method, EditMessageMedia) and method.message_id is not None:
+                self.find(method.message_id).text = method.media.caption or f"[{method.media.type}]"
             elif isinstance(method, EditMessageReplyMarkup) and method.message_id is not None:
                 self.find(method.message_id).markup = _markup(method.reply_markup)
             elif isinstance(method, DeleteMessage):
@@ -280,10 +283,11 @@ class ChatClient:
         message = self._message(text=text, reply_to_message=original.model_copy(update={"message_id": to_message_id}))
         return await self._feed(Update(update_id=next(_ids), message=message))
 
-    async def edit(self, message_id: int, text: str) -> list[TelegramMethod[Any]]:
-        """The user edits the text of a message they sent."""
+    async def edit(self, message_id: int, text: str | None = None, **content: Any) -> list[TelegramMethod[Any]]:
+        """The user edits the text of a message they sent, or its caption and media
+        (``caption=..., document=...``: an edited media message carries its media, new or not)."""
         message = Message(message_id=message_id, date=_now(), edit_date=int(_now().timestamp()), chat=self._chat(),
-                          from_user=self.user, text=text)
+                          from_user=self.user, text=text, **content)
         await self.dp.feed_update(self.bot, Update(update_id=next(_ids), edited_message=message))
         return self._apply_new_requests()
 
@@ -425,11 +429,12 @@ class ForumClient:
         return self.session.requests[start:]
 
     async def edit(self, message_id: int, thread: int, text: str | None = None,
-                   caption: str | None = None) -> list[TelegramMethod[Any]]:
-        """A member edits the text (or the caption) of a message they sent in a topic."""
+                   caption: str | None = None, **media: Any) -> list[TelegramMethod[Any]]:
+        """A member edits the text of a message they sent in a topic, or its caption, or replaces
+        its media (``photo=...``: an edited media message carries its media, new or not)."""
         message = Message(message_id=message_id, date=_now(), edit_date=int(_now().timestamp()), chat=self._chat(),
                           from_user=self.user, text=text, caption=caption, message_thread_id=thread,
-                          is_topic_message=True)
+                          is_topic_message=True, **media)
         start = len(self.session.requests)
         await self.dp.feed_update(self.bot, Update(update_id=next(_ids), edited_message=message))
         return self.session.requests[start:]

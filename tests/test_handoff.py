@@ -11,12 +11,12 @@ from aiogram.methods import (
     CloseForumTopic,
     CopyMessage,
     CreateForumTopic,
-    EditMessageCaption,
+    EditMessageMedia,
     EditMessageText,
     ReopenForumTopic,
     SendMessage,
 )
-from aiogram.types import ForumTopicCreated, Message, Update
+from aiogram.types import Document, ForumTopicCreated, Message, PhotoSize, Update
 from sqlalchemy import select
 
 from domain.deadlines import ALMATY
@@ -131,10 +131,35 @@ async def test_replies_and_edits_reach_the_other_side(app: App, ru: ChatClient, 
     assert ru.last and ru.find(answer_copy).text == "Уточните номер заявки (KNS-…)."
     await clerks.send_photo(thread, caption="Образец")
     photo, photo_copy = copies_to(app, ru.user_id)[-1]
-    requests = await clerks.edit(photo.message_id, thread, caption="Образец заявления")
-    (caption,) = [m for m in requests if isinstance(m, EditMessageCaption)]
-    assert (caption.chat_id, caption.message_id, caption.caption) == (ru.user_id, photo_copy, "Образец заявления")
+    sent_photo = app.session.known[(CLERK_CHAT_ID, photo.message_id)].photo
+    requests = await clerks.edit(photo.message_id, thread, caption="Образец заявления", photo=sent_photo)
+    (edit,) = [m for m in requests if isinstance(m, EditMessageMedia)]
+    assert (edit.chat_id, edit.message_id) == (ru.user_id, photo_copy)
+    assert (edit.media.type, edit.media.media, edit.media.caption) == ("photo", sent_photo[-1].file_id,
+                                                                      "Образец заявления")
     assert ru.last and ru.find(photo_copy).text == "Образец заявления"
+    # The clerk replaces the photo itself: the applicant's copy shows the new one.
+    new_photo = [PhotoSize(file_id="clerk-new-photo", file_unique_id="u-clerk-new", width=800, height=600)]
+    requests = await clerks.edit(photo.message_id, thread, caption="Образец заявления", photo=new_photo)
+    (edit,) = [m for m in requests if isinstance(m, EditMessageMedia)]
+    assert (edit.chat_id, edit.message_id, edit.media.media) == (ru.user_id, photo_copy, "clerk-new-photo")
+    # The applicant replaces a scan they sent: the copy in the topic is replaced.
+    await ru.send_document("spravka.pdf", "application/pdf")
+    scan = ru.sent[-1].message_id
+    scan_copy = copies_to(app, CLERK_CHAT_ID)[-1][1]
+    fixed = Document(file_id="doc-fixed", file_unique_id="u-doc-fixed", file_name="spravka-2.pdf",
+                     mime_type="application/pdf", file_size=40_000)
+    assert await ru.edit(scan, caption="Исправленная справка", document=fixed) == []
+    (edit,) = [m for m in app.session.requests[-2:] if isinstance(m, EditMessageMedia)]
+    assert (edit.chat_id, edit.message_id) == (CLERK_CHAT_ID, scan_copy)
+    assert (edit.media.type, edit.media.media, edit.media.caption) == ("document", "doc-fixed",
+                                                                      "Исправленная справка")
+    # Telegram refuses an edit that changes nothing (or a copy too old): the bot carries on.
+    app.session.add_result_for(EditMessageMedia, TelegramBadRequest(
+        method=edit, message="Bad Request: message is not modified"))
+    await ru.edit(scan, caption="Исправленная справка", document=fixed)
+    await ru.send("Спасибо")
+    assert copies_to(app, CLERK_CHAT_ID)[-1][0].message_id == ru.sent[-1].message_id
 
     # Messages that were never relayed: nothing happens.
     start = len(app.session.requests)
