@@ -99,7 +99,7 @@ class UserMiddleware(BaseMiddleware):
         user, handoff = await repositories.users.with_open_handoff(from_user.id)
         data[OPEN_HANDOFF] = handoff
         if user is None or user.blocked_at is not None or utcnow() - user.last_seen > LAST_SEEN_STEP:
-            user = await repositories.users.touch(from_user.id)
+            user = repositories.users.seen(from_user.id, user)
         # End the transaction: the connection goes back to the pool while the update is
         # handled (most updates need no more queries); the user stays loaded.
         await repositories.commit()

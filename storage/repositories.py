@@ -46,7 +46,10 @@ class UserRepository:
 
     async def touch(self, user_id: int) -> User:
         """The user, created on first contact; ``last_seen`` updated, a block lifted."""
-        user = await self.get(user_id)
+        return self.seen(user_id, await self.get(user_id))
+
+    def seen(self, user_id: int, user: User | None) -> User:
+        """:meth:`touch` with the row already read (``None``: there is none, create it)."""
         now = utcnow()
         if user is None:
             user = User(id=user_id, language=None, first_seen=now, last_seen=now)
