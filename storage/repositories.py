@@ -76,7 +76,10 @@ class CaseRepository:
         self.session.add(case)
 
     async def by_number(self, number: str) -> Case | None:
-        return await self.session.scalar(select(Case).where(Case.number == number))
+        """The case with its history and attachments, in one query (a case has a few of each)."""
+        query = select(Case).where(Case.number == number).options(joinedload(Case.events),
+                                                                   joinedload(Case.attachments))
+        return (await self.session.scalars(query)).unique().one_or_none()
 
     async def of_user(self, user_id: int) -> Sequence[Case]:
         query = select(Case).where(Case.user_id == user_id).order_by(Case.submitted_at.desc())
