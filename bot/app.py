@@ -213,7 +213,11 @@ def build_dispatcher(
         fallback.create_buttons_router(),
     )
     unique_intent_ids()
-    setup_dialogs(dp, events_isolation=events_isolation, message_manager=KenesMessageManager())
+    # A dialog stack is only touched by its user's updates, which the dispatcher already locks
+    # (across processes with Redis, with the same chat, user and topic): aiogram-dialog's own
+    # lock of the stack only has to guard within the process, which saves two round trips to
+    # Redis per update.
+    setup_dialogs(dp, events_isolation=SimpleEventIsolation(), message_manager=KenesMessageManager())
     return dp
 
 
