@@ -25,6 +25,7 @@ import logging
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,17 +106,12 @@ async def run_bot(args: argparse.Namespace, database_url: str) -> tuple[float, l
     dp = build_dispatcher(settings, sessions, services, storage, isolation)
     numbers = await seed_cases(services, sessions, args.users)
     people = [SimulatedUser(bot, dp, session, 10_000 + n, "kk" if n % 2 else "ru") for n in range(args.users)]
-    gate = asyncio.Semaphore(args.concurrency)
-
-    async def one(n: int) -> None:
-        async with gate:
-            await journey(people[n], n, numbers[n])
-
     await journey(SimulatedUser(bot, dp, session, 9_999), 0, numbers[0])  # warm up (templates, caches)
-    began = time.perf_counter()
-    await asyncio.gather(*(one(n) for n in range(args.users)))
-    elapsed = time.perf_counter() - began
-    latencies = [value for person in people for value in person.latencies]
+
+    async def steps(n: int, person: SimulatedUser) -> None:
+        await journey(person, n, numbers[n])
+
+    elapsed, latencies = await drive(people, args.concurrency, steps)
     await storage.close()
     await isolation.close()
     await engine.dispose()
@@ -134,21 +130,13 @@ async def run_echo(args: argparse.Namespace, count: int) -> tuple[float, list[fl
     async def pressed(callback: CallbackQuery) -> None:
         await callback.answer()
 
-    session = FakeSession()
-    bot = build_bot(load_settings(bot_token=TOKEN, _env_file=None), session=session)
     per_user = max(count // args.users, 1)
-    people = [SimulatedUser(bot, dp, session, 10_000 + n) for n in range(args.users)]
-    gate = asyncio.Semaphore(args.concurrency)
 
-    async def one(person: SimulatedUser) -> None:
-        async with gate:
-            for step in range(per_user):
-                await person.send(f"echo {step}")
+    async def steps(_n: int, person: SimulatedUser) -> None:
+        for step in range(per_user):
+            await person.send(f"echo {step}")
 
-    began = time.perf_counter()
-    await asyncio.gather(*(one(person) for person in people))
-    elapsed = time.perf_counter() - began
-    return elapsed, [value for person in people for value in person.latencies]
+    return await drive(bare_people(dp, args.users), args.concurrency, steps)
 
 
 class BareSG(StatesGroup):
@@ -186,23 +174,36 @@ def bare_dialog_dispatcher() -> Dispatcher:
 
 async def run_bare_dialog(args: argparse.Namespace, count: int) -> tuple[float, list[float]]:
     """The same number of updates through the bare dialog bot: /start, then pick and back."""
-    dp = bare_dialog_dispatcher()
+    per_user = max(count // args.users, 2)
+
+    async def steps(_n: int, person: SimulatedUser) -> None:
+        await person.send("/start")
+        for step in range(per_user - 1):
+            await person.click("Back" if step % 2 else "Item 3")
+
+    return await drive(bare_people(bare_dialog_dispatcher(), args.users), args.concurrency, steps)
+
+
+def bare_people(dp: Dispatcher, users: int) -> list[SimulatedUser]:
+    """Simulated users of a reference dispatcher (no database), over their own fake Telegram."""
     session = FakeSession()
     bot = build_bot(load_settings(bot_token=TOKEN, _env_file=None), session=session)
-    per_user = max(count // args.users, 2)
-    people = [SimulatedUser(bot, dp, session, 10_000 + n) for n in range(args.users)]
-    gate = asyncio.Semaphore(args.concurrency)
+    return [SimulatedUser(bot, dp, session, 10_000 + n) for n in range(users)]
 
-    async def one(person: SimulatedUser) -> None:
+
+async def drive(people: list[SimulatedUser], concurrency: int,
+                steps: Callable[[int, SimulatedUser], Awaitable[None]]) -> tuple[float, list[float]]:
+    """Each person's ``steps``, ``concurrency`` people at a time: the time it took, and the
+    latency of every update."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(n: int, person: SimulatedUser) -> None:
         async with gate:
-            await person.send("/start")
-            for step in range(per_user - 1):
-                await person.click("Back" if step % 2 else "Item 3")
+            await steps(n, person)
 
     began = time.perf_counter()
-    await asyncio.gather(*(one(person) for person in people))
-    elapsed = time.perf_counter() - began
-    return elapsed, [value for person in people for value in person.latencies]
+    await asyncio.gather(*(one(n, person) for n, person in enumerate(people)))
+    return time.perf_counter() - began, [value for person in people for value in person.latencies]
 
 
 def report(name: str, elapsed: float, latencies: list[float]) -> float:
