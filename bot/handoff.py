@@ -195,24 +195,16 @@ class HandoffDesk:
         return True
 
     async def close_topic(self, bot: Bot, repositories: Repositories, user_id: int) -> None:
-        """Close the applicant's topic in the group once their hand-off has ended."""
-        topic = await self._topic(repositories, user_id)
-        if topic is None:
-            return
-        try:
-            await bot.close_forum_topic(topic.chat_id, topic.thread_id)
-        except TelegramAPIError as exc:  # closed or deleted by hand, or no right to: nothing is lost
-            logger.info("could not close the topic of user %s: %s", user_id, exc)
+        """Close the applicant's topic in the group once their hand-off has ended (closed or
+        deleted by hand, or no right to: nothing is lost)."""
+        await self._on_topic(repositories, user_id, "could not close the topic",
+                             lambda topic: bot.close_forum_topic(topic.chat_id, topic.thread_id))
 
     async def note(self, bot: Bot, repositories: Repositories, user_id: int, text: str) -> None:
         """A line from the bot in the applicant's topic (never relayed to the applicant)."""
-        topic = await self._topic(repositories, user_id)
-        if topic is None:
-            return
-        try:
-            await bot.send_message(topic.chat_id, text, message_thread_id=topic.thread_id)
-        except TelegramAPIError as exc:
-            logger.warning("could not write in the topic of user %s: %s", user_id, exc)
+        await self._on_topic(repositories, user_id, "could not write in the topic",
+                             lambda topic: bot.send_message(topic.chat_id, text, message_thread_id=topic.thread_id),
+                             level=logging.WARNING)
 
     async def tell_off_hours(self, repositories: Repositories, handoff: Handoff) -> datetime | None:
         """The next opening, if the applicant should be told of it now (once per stretch off hours)."""
@@ -231,13 +223,21 @@ class HandoffDesk:
         return topic if topic is not None and topic.chat_id == self.chat_id else None
 
     async def _reopen_topic(self, bot: Bot, repositories: Repositories, user_id: int) -> None:
+        """Open already (TOPIC_NOT_MODIFIED), or deleted: sending to it sorts it out."""
+        await self._on_topic(repositories, user_id, "could not reopen the topic",
+                             lambda topic: bot.reopen_forum_topic(topic.chat_id, topic.thread_id), level=logging.DEBUG)
+
+    async def _on_topic(self, repositories: Repositories, user_id: int, failure: str,
+                        call: Callable[[ClerkTopic], Awaitable[object]], level: int = logging.INFO) -> None:
+        """``call`` with the applicant's topic, if they have one in the group; Telegram's refusal
+        is logged at ``level`` (the topic is the clerks' to close, delete or restrict)."""
         topic = await self._topic(repositories, user_id)
         if topic is None:
             return
         try:
-            await bot.reopen_forum_topic(topic.chat_id, topic.thread_id)
-        except TelegramAPIError as exc:  # open already (TOPIC_NOT_MODIFIED), or deleted: sending sorts it out
-            logger.debug("topic of user %s not reopened: %s", user_id, exc)
+            await call(topic)
+        except TelegramAPIError as exc:
+            logger.log(level, "%s of user %s: %s", failure, user_id, exc)
 
     def _chat(self) -> int:
         if self.chat_id is None:
