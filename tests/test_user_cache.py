@@ -38,14 +38,19 @@ def statements(engine: AsyncEngine) -> Iterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
+async def known_in_russian(client: ChatClient) -> None:
+    """A user who chose Russian and wrote since (on SQLite: now kept in memory)."""
+    await client.start_in("Русский")
+    await client.send("/menu")
+
+
 def copies_to_clerks(app: App) -> int:
     return sum(1 for m in app.session.requests if isinstance(m, CopyMessage) and m.chat_id == CLERK_CHAT_ID)
 
 
 async def test_a_known_user_costs_no_query_on_sqlite(app: App, ru: ChatClient, engine: AsyncEngine,
                                                      settings: Settings) -> None:
-    await ru.start_in("Русский")
-    await ru.send("/menu")
+    await known_in_russian(ru)
     with statements(engine) as sent:
         await ru.send("/menu")
     assert RU_MENU in ru.last.text
@@ -57,9 +62,7 @@ async def test_a_known_user_costs_no_query_on_sqlite(app: App, ru: ChatClient, e
 
 
 async def test_a_new_language_is_used_at_once(ru: ChatClient) -> None:
-    await ru.start_in("Русский")
-    await ru.send("/menu")
-    await ru.send("/menu")
+    await known_in_russian(ru)
     await ru.send("/language")
     await ru.click("Қазақша")
     await ru.send("/menu")
@@ -70,9 +73,7 @@ async def test_a_new_language_is_used_at_once(ru: ChatClient) -> None:
 
 
 async def test_a_known_user_reaches_the_clerk_and_comes_back(app: App, ru: ChatClient) -> None:
-    await ru.start_in("Русский")
-    await ru.send("/menu")
-    await ru.send("/menu")
+    await known_in_russian(ru)
     await ru.click("👩‍💼")
     await ru.send(QUESTION)
     assert copies_to_clerks(app) == 1, "the open hand-off is seen at once"
@@ -88,8 +89,7 @@ async def test_a_known_user_reaches_the_clerk_and_comes_back(app: App, ru: ChatC
 
 
 async def test_a_user_marked_blocked_is_unblocked_by_writing(app: App, ru: ChatClient) -> None:
-    await ru.start_in("Русский")
-    await ru.send("/menu")
+    await known_in_russian(ru)
     async with app.sessions() as session:  # the notifier got a 403 meanwhile
         await Repositories(session).users.mark_blocked(ru.user_id, utcnow())
         await session.commit()
