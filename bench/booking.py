@@ -43,7 +43,7 @@ RACE_USER = 100_000
 
 async def main(url: str) -> list[str]:
     engine = await fresh_database(url)
-    sessions = create_session_factory(engine)
+    sessions = create_session_factory(engine, lambda: NOW)
     services = build_services(load_settings(bot_token="1:bench", _env_file=None), clock=lambda: NOW)
     services = replace(services, booking_config=BookingConfig(
         services.booking_config.defaults, {**services.booking_config.offices, PSC[1]: {"windows": WINDOWS}}))

@@ -44,6 +44,7 @@ from sqlalchemy import delete, func, select  # noqa: E402
 from bench.fake import application, fresh_database  # noqa: E402
 from bot.app import build_services  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from domain.clock import system_clock  # noqa: E402
 from domain.lifecycle import Action  # noqa: E402
 from storage.database import create_engine, create_session_factory  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
@@ -71,8 +72,8 @@ class CountingBotAPI(FakeBotAPI):
 async def seed(url: str, messages: int, chats: int) -> None:
     """``messages`` cases marked ready by a clerk; only their notifications stay in the outbox."""
     engine = await fresh_database(url)
-    sessions = create_session_factory(engine)
-    services = build_services(load_settings(bot_token=TOKEN, database_url=url, _env_file=None))
+    sessions = create_session_factory(engine, system_clock)
+    services = build_services(load_settings(bot_token=TOKEN, database_url=url, _env_file=None), system_clock)
     async with sessions() as session:
         repositories = Repositories(session)
         for n in range(chats):

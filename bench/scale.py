@@ -41,6 +41,7 @@ from bench.fake import fresh_database, percentile  # noqa: E402
 from bench.updates import journey, seed_cases  # noqa: E402
 from bot.app import build_services  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from domain.clock import system_clock  # noqa: E402
 from storage.database import create_session_factory  # noqa: E402
 from tests.fake_bot_api import FakeBotAPI, ShownMessage  # noqa: E402
 
@@ -148,8 +149,8 @@ class WebhookUser:
 
 async def prepare(database: str, redis_url: str, users: int) -> list[str]:
     engine = await fresh_database(database)
-    services = build_services(load_settings(bot_token=TOKEN, database_url=database, _env_file=None))
-    numbers = await seed_cases(services, create_session_factory(engine), users)
+    services = build_services(load_settings(bot_token=TOKEN, database_url=database, _env_file=None), system_clock)
+    numbers = await seed_cases(services, create_session_factory(engine, system_clock), users)
     await engine.dispose()
     redis = Redis.from_url(redis_url)
     await redis.flushdb()  # conversation state and seen updates of an earlier run

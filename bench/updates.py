@@ -43,6 +43,7 @@ from aiogram_dialog.widgets.text import Const, Format  # noqa: E402
 from bench.fake import FakeSession, SimulatedUser, application, fresh_database, percentile  # noqa: E402
 from bot.app import build_bot, build_dispatcher, build_fsm, build_services  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from domain.clock import system_clock  # noqa: E402
 from storage.database import create_session_factory  # noqa: E402
 from storage.repositories import Repositories  # noqa: E402
 
@@ -98,8 +99,8 @@ async def run_bot(args: argparse.Namespace, database_url: str) -> tuple[float, l
     settings = load_settings(bot_token=TOKEN, database_url=database_url, redis_url=args.redis or "",
                              _env_file=None)
     engine = await fresh_database(database_url)
-    sessions = create_session_factory(engine)
-    services = build_services(settings)
+    sessions = create_session_factory(engine, system_clock)
+    services = build_services(settings, system_clock)
     storage, isolation = build_fsm(settings, sessions, prefix=f"bench{time.time_ns()}")
     session = FakeSession()
     bot = build_bot(settings, session=session)

@@ -34,6 +34,7 @@ from bot.webhook import serve_webhook
 from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
 from dialogs.widgets import KenesMessageManager, unique_intent_ids
 from domain.catalog import Catalog, load_catalog
+from domain.clock import Clock, system_clock
 from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.hours import DeskHours
 from domain.matching import Matcher
@@ -42,13 +43,12 @@ from handlers import bookings, clerks, commands, complaints, errors, fallback, h
 from handlers.filters import NotDialogButton
 from registry.api import RegistryContext, create_app
 from registry.bookings import BookingService
-from registry.cases import CaseService, Clock
+from registry.cases import CaseService
 from registry.complaints import ComplaintService
 from storage.cache import UserCache
-from storage.database import SessionFactory, create_engine, create_session_factory
+from storage.database import SessionFactory, clock_of, create_engine, create_session_factory
 from storage.fsm import SQLAlchemyStorage
 from storage.migrate import upgrade
-from storage.models import utcnow
 from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,8 @@ def build_fsm(
         return storage, RedisEventIsolation(storage.redis, key_builder=keys)
     # SQLite serves one process: the state is kept in memory and saved twice a second.
     write_behind = 0.5 if one_process(settings) else None
-    return SQLAlchemyStorage.for_url(settings.database_url, keys, write_behind), SimpleEventIsolation()
+    storage = SQLAlchemyStorage.for_url(settings.database_url, clock_of(sessions), keys, write_behind)
+    return storage, SimpleEventIsolation()
 
 
 @dataclass
@@ -115,8 +116,8 @@ class Services:
     calendar: WorkingCalendar
     notices: OutboxNotices
     booking_config: BookingConfig
+    clock: Clock
     complaint_review_days: int = 5
-    clock: Clock = utcnow
 
     def case_service(self, repositories: Repositories) -> CaseService:
         return CaseService(repositories, self.catalog, self.calendar, self.notices, self.clock)
@@ -130,7 +131,7 @@ class Services:
                                 self.complaint_review_days, self.clock)
 
 
-def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
+def build_services(settings: Settings, clock: Clock) -> Services:
     catalog_ = load_catalog()
     i18n = create_i18n(settings.default_locale)
     renderer = Renderer(i18n)
@@ -232,10 +233,10 @@ async def set_commands(bot: Bot, i18n: I18n, default_locale: str) -> None:
         await bot.set_my_commands(commands_, scope=BotCommandScopeDefault(), language_code=locale)
 
 
-async def prepare_database(settings: Settings) -> tuple[AsyncEngine, SessionFactory]:
+async def prepare_database(settings: Settings, clock: Clock) -> tuple[AsyncEngine, SessionFactory]:
     engine = create_engine(settings.database_url)
     await upgrade(engine)
-    return engine, create_session_factory(engine)
+    return engine, create_session_factory(engine, clock)
 
 
 async def start_registry_api(settings: Settings, sessions: SessionFactory, services: Services) -> web.AppRunner | None:
@@ -245,7 +246,8 @@ async def start_registry_api(settings: Settings, sessions: SessionFactory, servi
         return None
     context = RegistryContext(sessions=sessions, catalog=services.catalog, calendar=services.calendar,
                               notices=services.notices, file_store=settings.file_store_dir,
-                              booking_config=services.booking_config, clock=services.clock)
+                              booking_config=services.booking_config, clock=services.clock,
+                              complaint_review_days=services.complaint_review_days)
     runner = web.AppRunner(create_app(context, settings.registry_token.get_secret_value()), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.registry_host, settings.registry_port).start()
@@ -255,8 +257,9 @@ async def start_registry_api(settings: Settings, sessions: SessionFactory, servi
 
 async def run(settings: Settings) -> None:
     """Start the bot, the registry API and the notifier together; stop them together."""
-    engine, sessions = await prepare_database(settings)
-    services = build_services(settings)
+    clock = system_clock
+    engine, sessions = await prepare_database(settings, clock)
+    services = build_services(settings, clock)
     storage, isolation = build_fsm(settings, sessions)
     bot = build_bot(settings)
     seen: SeenUpdates | None = None
@@ -266,12 +269,13 @@ async def run(settings: Settings) -> None:
         else:
             seen = DatabaseSeenUpdates(sessions)
     dp = build_dispatcher(settings, sessions, services, storage, isolation, seen)
-    worker = OutboxWorker(bot, sessions, pacing=Pacing(per_second=settings.outbox_per_second))
+    worker = OutboxWorker(bot, sessions, clock=clock, pacing=Pacing(per_second=settings.outbox_per_second))
     services.notices.wake = worker.wake
-    downloader = AttachmentDownloader(bot, sessions, settings.file_store_dir)
+    downloader = AttachmentDownloader(bot, sessions, settings.file_store_dir, clock=clock)
     watch = DeadlineWatch(sessions, services.catalog, services.calendar, services.notices, services.renderer,
                           clerk_chat_id=settings.clerk_chat_id, locale=settings.default_locale,
-                          at=settings.digest_time)
+                          at=settings.digest_time, complaint_review_days=settings.complaint_review_days,
+                          clock=clock)
     stop = asyncio.Event()
     api = await start_registry_api(settings, sessions, services)
     background = [asyncio.create_task(job.run(stop), name=type(job).__name__)

@@ -19,8 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.middlewares import Handler
-from storage.database import SessionFactory
-from storage.models import SeenUpdate, utcnow
+from storage.database import SessionFactory, clock_of
+from storage.models import SeenUpdate
 
 logger = logging.getLogger(__name__)
 KEEP = timedelta(days=1)  # Telegram gives up redelivering long before this
@@ -55,11 +55,12 @@ class DatabaseSeenUpdates:
     async def first_time(self, update_id: int) -> bool:
         async with self.sessions.begin() as session:
             insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+            now = clock_of(session)()
             result = await session.execute(
-                insert(SeenUpdate).values(update_id=update_id, seen_at=utcnow()).on_conflict_do_nothing())
+                insert(SeenUpdate).values(update_id=update_id, seen_at=now).on_conflict_do_nothing())
             self._count += 1
             if self._count % self.prune_every == 0:
-                await session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < utcnow() - KEEP))
+                await session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < now - KEEP))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
 

@@ -36,15 +36,15 @@ from aiogram.types import User as TelegramUser
 
 from bot.rendering import Renderer
 from domain.catalog import Catalog
+from domain.clock import Clock
 from domain.complaints import OPEN as OPEN_COMPLAINTS
 from domain.deadlines import WorkingCalendar
 from domain.hours import DeskHours
 from domain.lifecycle import OPEN as OPEN_CASES
-from storage.models import ClerkTopic, Handoff, utcnow
+from storage.models import ClerkTopic, Handoff
 from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 TOPIC_GONE = ("thread not found", "topic_deleted", "topic_id_invalid")
 TOPIC_CLOSED = "topic_closed"
 
@@ -64,7 +64,7 @@ class HandoffDesk:
     renderer: Renderer
     catalog: Catalog
     locale: str
-    clock: Clock = utcnow
+    clock: Clock
 
     @property
     def available(self) -> bool:

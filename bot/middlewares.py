@@ -14,7 +14,6 @@ from aiogram.types import User as TelegramUser
 
 from storage.cache import UserCache
 from storage.database import SessionFactory
-from storage.models import utcnow
 from storage.repositories import Repositories
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -91,14 +90,14 @@ class UserMiddleware(BaseMiddleware):
             return await handler(event, data)
         repositories: Repositories = data["repositories"]
         known = self.cache.get(from_user.id) if self.cache is not None else None
-        if known is not None and known.blocked_at is None and utcnow() - known.last_seen <= LAST_SEEN_STEP:
+        if known is not None and known.blocked_at is None and repositories.now() - known.last_seen <= LAST_SEEN_STEP:
             data[OPEN_HANDOFF] = None
             data["user"] = known.attach(repositories.session)
             return await handler(event, data)
         generation = self.cache.generation if self.cache is not None else 0
         user, handoff = await repositories.users.with_open_handoff(from_user.id)
         data[OPEN_HANDOFF] = handoff
-        if user is None or user.blocked_at is not None or utcnow() - user.last_seen > LAST_SEEN_STEP:
+        if user is None or user.blocked_at is not None or repositories.now() - user.last_seen > LAST_SEEN_STEP:
             user = repositories.users.seen(from_user.id, user)
         # End the transaction: the connection goes back to the pool while the update is
         # handled (most updates need no more queries); the user stays loaded.

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.labels import survey_answer_labels
 from bot.rendering import Renderer
 from domain.catalog import Catalog
+from domain.clock import Clock
 from domain.complaints import ComplaintAction
 from domain.deadlines import ALMATY, WorkingCalendar, local_date
 from domain.lifecycle import Status
@@ -58,12 +59,10 @@ from storage.models import (
     ComplaintEvent,
     OutboxMessage,
     User,
-    utcnow,
 )
 from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 SURVEY_PREFIX = "sv"
 COMPLAINT_SURVEY_PREFIX = "sq"
@@ -239,7 +238,7 @@ class OutboxWorker:
         bot: Bot,
         sessions: SessionFactory,
         *,
-        clock: Clock = utcnow,
+        clock: Clock,
         sleep: Sleep = asyncio.sleep,
         pacing: Pacing | None = None,
         batch: int = 50,
@@ -416,7 +415,7 @@ class AttachmentDownloader:
     """Copies attachments from Telegram into the file store: ``<store>/<number>/<id>-<document>.<ext>``
     (the number of the case or complaint)."""
 
-    def __init__(self, bot: Bot, sessions: SessionFactory, store: Path, *, clock: Clock = utcnow,
+    def __init__(self, bot: Bot, sessions: SessionFactory, store: Path, *, clock: Clock,
                  max_attempts: int = 5) -> None:
         self.bot = bot
         self.sessions = sessions
@@ -488,7 +487,8 @@ class DeadlineWatch:
         clerk_chat_id: int | None,
         locale: str,
         at: time = time(9, 0),
-        clock: Clock = utcnow,
+        complaint_review_days: int = 5,
+        clock: Clock,
     ) -> None:
         self.sessions = sessions
         self.catalog = catalog
@@ -498,6 +498,7 @@ class DeadlineWatch:
         self.clerk_chat_id = clerk_chat_id
         self.locale = locale
         self.at = at
+        self.complaint_review_days = complaint_review_days
         self.clock = clock
 
     def next_run(self, now: datetime) -> datetime:
@@ -521,7 +522,7 @@ class DeadlineWatch:
             if self.clerk_chat_id is not None:
                 cases = await service.open_cases()
                 complaints = ComplaintService(repositories, self.catalog, self.calendar, self.notices,
-                                              clock=self.clock)
+                                              review_days=self.complaint_review_days, clock=self.clock)
                 open_complaints = await complaints.open_complaints()
                 text = self.renderer.render(
                     "digest.j2", self.locale, day=day, archived=archived, catalog=self.catalog,

@@ -27,10 +27,11 @@ from bot.labels import booking_error
 from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.states import BookingSG, MyBookingsSG
 from dialogs.widgets import I18nFormat
-from domain.deadlines import ALMATY
+from domain.deadlines import ALMATY, local_date
 from registry.bookings import BookingError, BookingService
 
 STANDARD, OFFICE, DAY, START, MOVING, NUMBER = "standard", "office", "day", "start", "moving", "number"
+CALENDAR = "calendar"
 
 
 def _service(manager: DialogManager) -> BookingService:
@@ -59,7 +60,8 @@ class BookableDaysView(CalendarDaysView):
                                   manager: DialogManager) -> InlineKeyboardButton:
         if selected_date.isoformat() not in data.get("bookable", ()):
             return empty_button()
-        return await super()._render_date_button(selected_date, today, data, manager)
+        # "Today" is the application clock's, not the machine's (which the library reads).
+        return await super()._render_date_button(selected_date, date.fromisoformat(data["today"]), data, manager)
 
     async def _render_days(self, config: CalendarConfig, offset: date, data: dict,
                            manager: DialogManager) -> list[list[InlineKeyboardButton]]:
@@ -94,7 +96,7 @@ class BookingCalendar(Calendar):
         """Stay on the days: only the next 30 days matter."""
 
     async def _get_user_config(self, data: dict, manager: DialogManager) -> CalendarUserConfig:
-        bookable = sorted(data.get("bookable", ())) or [date.today().isoformat()]
+        bookable = sorted(data.get("bookable", ())) or [data["today"]]
         return CalendarUserConfig(firstweekday=0, timezone=ALMATY,  # type: ignore[arg-type]
                                   min_date=date.fromisoformat(bookable[0]),
                                   max_date=date.fromisoformat(bookable[-1]))
@@ -126,9 +128,16 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
 
 async def get_days(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     data = dialog_manager.dialog_data
-    days = await _service(dialog_manager).bookable_days(data[STANDARD], data[OFFICE])
+    service = _service(dialog_manager)
+    days = await service.bookable_days(data[STANDARD], data[OFFICE])
+    today = local_date(service.clock())
+    calendar = dialog_manager.find(CALENDAR)
+    if calendar is not None and calendar.get_offset() is None:
+        # The calendar opens on the month of the first bookable day (by default the library
+        # would open on the machine's month).
+        calendar.set_offset(days[0] if days else today)
     return {"header": _header(dialog_manager), "bookable": [d.isoformat() for d in days], "none": not days,
-            "moving": data[MOVING] or ""}
+            "moving": data[MOVING] or "", "today": today.isoformat()}
 
 
 async def on_day(callback: CallbackQuery, widget: Any, manager: DialogManager, day: date) -> None:
@@ -223,7 +232,7 @@ def create_dialog() -> Dialog:
             I18nFormat("Moving talon No {moving}.", when="moving"),
             I18nFormat("Choose a day; only days with free places can be chosen:", when=lambda d, w, m: not d["none"]),
             I18nFormat("There are no free places in the coming days. Please try again later.", when="none"),
-            BookingCalendar(id="calendar", on_click=on_day, when=lambda d, w, m: not d["none"]),
+            BookingCalendar(id=CALENDAR, on_click=on_day, when=lambda d, w, m: not d["none"]),
             footer,
             state=BookingSG.day,
             getter=get_days,

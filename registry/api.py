@@ -21,16 +21,17 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.catalog import Catalog
+from domain.clock import Clock
 from domain.complaints import ComplaintAction, ComplaintStatus
 from domain.deadlines import ALMATY, WorkingCalendar
 from domain.lifecycle import Action, IllegalTransition, Status
 from domain.slots import BookingConfig
 from registry.bookings import VISIT_EVENTS, BookingError, BookingService, waited_minutes
-from registry.cases import CaseNotFound, CaseService, Clock, Notices
+from registry.cases import CaseNotFound, CaseService, Notices
 from registry.complaints import ComplaintNotFound, ComplaintService, addressee
 from registry.openapi import OPENAPI
 from storage.database import SessionFactory
-from storage.models import Attachment, Booking, Case, Complaint, utcnow
+from storage.models import Attachment, Booking, Case, Complaint
 from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,9 @@ class RegistryContext:
     calendar: WorkingCalendar
     notices: Notices
     file_store: Path
+    clock: Clock
     booking_config: BookingConfig = field(default_factory=BookingConfig.load)
-    clock: Clock = utcnow
+    complaint_review_days: int = 5
 
 
 BodyModel = TypeVar("BodyModel", bound=BaseModel)
@@ -256,7 +258,8 @@ def complaint_detail(complaint: Complaint, service: ComplaintService) -> dict[st
 async def complaint_service(request: web.Request) -> AsyncIterator[ComplaintService]:
     c = request.app[CONTEXT]
     async with c.sessions() as session:
-        yield ComplaintService(Repositories(session), c.catalog, c.calendar, c.notices, clock=c.clock)
+        yield ComplaintService(Repositories(session), c.catalog, c.calendar, c.notices, c.complaint_review_days,
+                               c.clock)
 
 
 async def list_complaints(request: web.Request) -> web.Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.catalog import Catalog, Placement
+from domain.clock import Clock
 from domain.deadlines import ALMATY, WorkingCalendar, local_date
 from domain.slots import (
     BookingConfig,
@@ -31,10 +32,9 @@ from domain.slots import (
     bookable_standard,
     horizon,
 )
-from storage.models import Booking, OutboxMessage, utcnow
+from storage.models import Booking, OutboxMessage
 from storage.repositories import Repositories
 
-Clock = Callable[[], datetime]
 NUMBER = re.compile(r"^\s*[TtТт]?\W*(\d{1,9})\s*$")
 VISIT_EVENTS = ("arrived", "served", "no_show")
 
@@ -71,7 +71,7 @@ class BookingService:
     calendar: WorkingCalendar
     config: BookingConfig
     notices: BookingNotices
-    clock: Clock = utcnow
+    clock: Clock
 
     @property
     def session(self) -> AsyncSession:

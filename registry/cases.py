@@ -8,21 +8,20 @@ and announced through the same outbox, written in the same transaction as the ch
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.catalog import Catalog
+from domain.clock import Clock
 from domain.deadlines import ALMATY, WorkingCalendar, due_date, is_overdue, local_date
 from domain.lifecycle import OPEN, Action, CaseState, IllegalTransition, Status, allowed_actions, plan
-from storage.models import Attachment, Case, CaseEvent, SurveyAnswer, utcnow
+from storage.models import Attachment, Case, CaseEvent, SurveyAnswer
 from storage.repositories import Repositories
 
-Clock = Callable[[], datetime]
 FINAL = frozenset({Status.RETURNED, Status.ISSUED, Status.REFUSED, Status.ARCHIVED})
 # The e-service regulation's satisfaction survey (its appendix 7): two questions, three answers.
 SURVEY_QUESTIONS = (1, 2)
@@ -90,7 +89,7 @@ class CaseService:
         catalog: Catalog,
         calendar: WorkingCalendar,
         notices: Notices,
-        clock: Clock = utcnow,
+        clock: Clock,
     ) -> None:
         self.repositories = repositories
         self.catalog = catalog

@@ -8,14 +8,14 @@ through the outbox in the same transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.catalog import Catalog, Placement
+from domain.clock import Clock
 from domain.complaints import (
     OPEN,
     TOPICS,
@@ -29,10 +29,9 @@ from domain.complaints import (
 from domain.deadlines import WorkingCalendar, is_overdue, local_date
 from domain.lifecycle import IllegalTransition
 from registry.cases import SURVEY_ANSWERS, SURVEY_QUESTIONS, NewAttachment
-from storage.models import Attachment, Complaint, ComplaintEvent, SurveyAnswer, utcnow
+from storage.models import Attachment, Complaint, ComplaintEvent, SurveyAnswer
 from storage.repositories import Repositories
 
-Clock = Callable[[], datetime]
 NUMBER = re.compile(r"^\s*[CcСс]?\W*(\d{2})\W*(\d{6})\s*$")
 
 
@@ -83,7 +82,7 @@ class ComplaintService:
     """Everything that happens to complaints, over one unit of work (one session)."""
 
     def __init__(self, repositories: Repositories, catalog: Catalog, calendar: WorkingCalendar,
-                 notices: ComplaintNotices, review_days: int = 5, clock: Clock = utcnow) -> None:
+                 notices: ComplaintNotices, review_days: int, clock: Clock) -> None:
         self.repositories = repositories
         self.catalog = catalog
         self.calendar = calendar

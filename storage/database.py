@@ -1,15 +1,25 @@
-"""Engine and session factory for SQLite (default) and PostgreSQL."""
+"""Engine and session factory for SQLite (default) and PostgreSQL.
+
+Every session carries the application's clock (``session.info["clock"]``): repositories read
+the time from it, and at flush it fills the stamps the models mark (``Timestamp`` left unset
+on a new row, ``Updated`` on a changed one), so nothing stored takes the machine's time.
+"""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+from domain.clock import Clock
 
 SessionFactory = async_sessionmaker[AsyncSession]
+CLOCK = "clock"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -22,17 +32,53 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """Create the engine; for a SQLite file its folder is created if missing."""
+    """Create the engine; for a SQLite file its folder is created if missing.
+
+    Statement parameters are never shown in logs or error messages (they hold personal data).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=10, max_overflow=10)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=10, max_overflow=10,
+                                     hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
-def create_session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_session_factory(engine: AsyncEngine, clock: Clock) -> SessionFactory:
+    """Sessions over ``engine`` that take the time from ``clock``."""
+    return async_sessionmaker(engine, expire_on_commit=False, info={CLOCK: clock})
+
+
+def clock_of(source: AsyncSession | Session | SessionFactory) -> Clock:
+    """The clock a session, or the sessions of a factory, were made with."""
+    info = source.kw.get("info", {}) if isinstance(source, async_sessionmaker) else source.info
+    try:
+        return info[CLOCK]  # type: ignore[no-any-return]
+    except KeyError:
+        raise RuntimeError("a session without a clock: make it with create_session_factory") from None
+
+
+@functools.cache
+def _stamps(model: type, kind: str) -> tuple[str, ...]:
+    """The attributes of a model marked as stamps of ``kind`` ("created" or "updated")."""
+    mapper = inspect(model)
+    return tuple(attr.key for attr in mapper.column_attrs if attr.columns[0].info.get("stamp") == kind)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp(session: Session, _context: Any, _instances: Any) -> None:
+    if not session.new and not session.dirty:
+        return
+    now = clock_of(session)()
+    for obj in session.new:
+        for key in (*_stamps(type(obj), "created"), *_stamps(type(obj), "updated")):
+            if getattr(obj, key) is None:
+                setattr(obj, key, now)
+    for obj in session.dirty:
+        if session.is_modified(obj, include_collections=False):
+            for key in _stamps(type(obj), "updated"):
+                setattr(obj, key, now)

@@ -27,8 +27,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import SessionFactory, create_engine, create_session_factory
-from storage.models import FsmRecord, utcnow
+from domain.clock import Clock
+from storage.database import SessionFactory, clock_of, create_engine, create_session_factory
+from storage.models import FsmRecord
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class SQLAlchemyStorage(BaseStorage):
     def __init__(self, sessions: SessionFactory, key_builder: KeyBuilder | None = None,
                  engine: AsyncEngine | None = None, write_behind: float | None = None, keep: int = 50_000) -> None:
         self._sessions = sessions
+        self._clock = clock_of(sessions)
         self._keys = key_builder or DefaultKeyBuilder(with_destiny=True, with_bot_id=True)
         self._engine = engine
         self._write_behind = write_behind
@@ -62,12 +64,12 @@ class SQLAlchemyStorage(BaseStorage):
         self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
-    def for_url(cls, url: str, key_builder: KeyBuilder | None = None,
+    def for_url(cls, url: str, clock: Clock, key_builder: KeyBuilder | None = None,
                 write_behind: float | None = None) -> SQLAlchemyStorage:
         """A storage with connections of its own: an update holds one connection of the main pool
         for its session, and the dialog state must never wait for another one from that pool."""
         engine = create_engine(url)
-        return cls(create_session_factory(engine), key_builder, engine, write_behind)
+        return cls(create_session_factory(engine, clock), key_builder, engine, write_behind)
 
     # --- the database ---------------------------------------------------------------------
 
@@ -130,7 +132,7 @@ class SQLAlchemyStorage(BaseStorage):
         keys, self._dirty = self._dirty, set()
         if not keys:
             return
-        now = utcnow()
+        now = self._clock()
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for key in keys:
             if key not in self._memory:
@@ -152,7 +154,8 @@ class SQLAlchemyStorage(BaseStorage):
         value = state.state if isinstance(state, State) else state
         name = self._keys.build(key)
         if self._write_behind is None:
-            await self._write([([{"key": name, "state": value, "data": {}, "updated_at": utcnow()}], ("state",))])
+            row = {"key": name, "state": value, "data": {}, "updated_at": self._clock()}
+            await self._write([([row], ("state",))])
             return
         self._remember(name, state=value)
 
@@ -166,7 +169,8 @@ class SQLAlchemyStorage(BaseStorage):
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         name = self._keys.build(key)
         if self._write_behind is None:
-            await self._write([([{"key": name, "state": None, "data": dict(data), "updated_at": utcnow()}], ("data",))])
+            row = {"key": name, "state": None, "data": dict(data), "updated_at": self._clock()}
+            await self._write([([row], ("data",))])
             return
         self._remember(name, data=json.dumps(dict(data)))
 

@@ -43,12 +43,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 TelegramId = Annotated[int, mapped_column(BigInteger)]
-Timestamp = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow)]
+# Moments are never defaulted from the machine's clock. A ``Timestamp`` left unset on a new
+# row, and an ``Updated`` stamp of a changed row, are filled at flush from the clock of the
+# session (see storage.database); a moment the code compares later is set by the code.
+Timestamp = Annotated[datetime, mapped_column(UTCDateTime, info={"stamp": "created"})]
+Updated = Annotated[datetime, mapped_column(UTCDateTime, info={"stamp": "updated"})]
 
 
 # Named constraints, as the migrations name them (SQLite batch migrations need names).
@@ -90,7 +90,7 @@ class FsmRecord(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     state: Mapped[str | None] = mapped_column(String(255), default=None)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    updated_at: Mapped[Timestamp] = mapped_column(onupdate=utcnow)
+    updated_at: Mapped[Updated]
 
 
 class Case(Base):
@@ -112,7 +112,7 @@ class Case(Base):
     due_date: Mapped[date] = mapped_column(Date, index=True)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    updated_at: Mapped[Timestamp] = mapped_column(onupdate=utcnow)
+    updated_at: Mapped[Updated]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     events: Mapped[list[CaseEvent]] = relationship(
@@ -166,6 +166,15 @@ class Attachment(Base):
     stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     download_attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    # The type found in the file's content (image/jpeg, image/png, application/pdf), whatever
+    # the sender claimed; ``rejected`` says why a file was not kept ("type" or "size").
+    content_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    rejected: Mapped[str | None] = mapped_column(String(16), default=None)
+    # Downloads are retried with backoff until the file is stored; a file still failing after
+    # a day is reported to the clerks once.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     case: Mapped[Case | None] = relationship(back_populates="attachments")
     complaint: Mapped[Complaint | None] = relationship(back_populates="attachments")
@@ -197,7 +206,7 @@ class Booking(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[Timestamp]
-    updated_at: Mapped[Timestamp] = mapped_column(onupdate=utcnow)
+    updated_at: Mapped[Updated]
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     served_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -235,7 +244,7 @@ class Complaint(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_date: Mapped[date] = mapped_column(Date, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    updated_at: Mapped[Timestamp] = mapped_column(onupdate=utcnow)
+    updated_at: Mapped[Updated]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     events: Mapped[list[ComplaintEvent]] = relationship(
@@ -337,7 +346,10 @@ class OutboxMessage(Base):
     reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    available_at: Mapped[Timestamp]
+    # When the message is meant to go out (when it was made, or a reminder's time): a chat's
+    # messages go out in this order. ``available_at`` is when the next try may be made.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The worker's pass that holds the claim (see OutboxRepository.claim_due).
     claimed_by: Mapped[str | None] = mapped_column(String(36), default=None)
@@ -346,7 +358,10 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
 
-    __table_args__ = (Index("ix_outbox_status_available_at", "status", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_available_at", "status", "available_at"),
+        Index("ix_outbox_chat_id_status_due_at", "chat_id", "status", "due_at"),
+    )
 
 
 class SurveyAnswer(Base):

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from storage.database import clock_of
 from storage.models import (
     Attachment,
     Case,
@@ -21,7 +22,6 @@ from storage.models import (
     RelayedMessage,
     SurveyAnswer,
     User,
-    utcnow,
 )
 
 OPEN_STATUSES = ("submitted", "in_work")
@@ -50,7 +50,7 @@ class UserRepository:
 
     def seen(self, user_id: int, user: User | None) -> User:
         """:meth:`touch` with the row already read (``None``: there is none, create it)."""
-        now = utcnow()
+        now = clock_of(self.session)()
         if user is None:
             user = User(id=user_id, language=None, first_seen=now, last_seen=now)
             self.session.add(user)
@@ -225,6 +225,11 @@ class OutboxRepository:
         self.session = session
 
     def add(self, message: OutboxMessage) -> None:
+        """Queue a message; unless it is scheduled (``due_at`` set), it is due now."""
+        if message.due_at is None:
+            message.due_at = clock_of(self.session)()
+        if message.available_at is None:
+            message.available_at = message.due_at
         self.session.add(message)
 
     @staticmethod
@@ -332,6 +337,10 @@ class Repositories:
         self.outbox = OutboxRepository(session)
         self.survey = SurveyRepository(session)
         self.jobs = JobRepository(session)
+
+    def now(self) -> datetime:
+        """The current moment, from the session's clock."""
+        return clock_of(self.session)()
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -98,8 +98,9 @@ async def engine(empty_engine: AsyncEngine) -> AsyncEngine:
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine) -> SessionFactory:
-    return create_session_factory(engine)
+def sessions(engine: AsyncEngine, clock: FakeClock) -> SessionFactory:
+    """Sessions taking the time from the test's clock, as the application's do from its own."""
+    return create_session_factory(engine, clock)
 
 
 @pytest.fixture
@@ -111,7 +112,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def services() -> Services:
     """Catalog, translations, templates and matcher: loaded once for the whole run."""
-    return build_services(load_settings(**TEST_SETTINGS))  # type: ignore[arg-type]
+    return build_services(load_settings(**TEST_SETTINGS), FakeClock(START))  # type: ignore[arg-type]
+
+
+# Every test's "now" (whatever the machine's date): Monday 23 November 2026, 10:00 in Almaty.
+START = datetime(2026, 11, 23, 10, 0, tzinfo=ALMATY)
 
 
 class FakeClock:
@@ -134,8 +139,8 @@ class FakeClock:
 
 @pytest.fixture
 def clock(services: Services, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """Monday 23 November 2026, 10:00 in Almaty; the app's services use it."""
-    fake = FakeClock(datetime(2026, 11, 23, 10, 0, tzinfo=ALMATY))
+    """Monday 23 November 2026, 10:00 in Almaty; the app's services and sessions use it."""
+    fake = FakeClock(START)
     monkeypatch.setattr(services, "clock", fake)
     return fake
 

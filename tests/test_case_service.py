@@ -189,12 +189,10 @@ def test_case_numbers_as_people_type_them() -> None:
     assert parse_number("hello") is None and parse_number("2600004") is None
 
 
-async def test_blocked_flag_is_lifted_when_the_user_writes_again(app: App) -> None:
+async def test_blocked_flag_is_lifted_when_the_user_writes_again(app: App, clock: FakeClock) -> None:
     await add_user(app, 7001, "ru")
     async with app.sessions() as session:
-        from storage.models import utcnow
-
-        await Repositories(session).users.mark_blocked(7001, utcnow())
+        await Repositories(session).users.mark_blocked(7001, clock())
         await session.commit()
     client = app.client(user_id=7001)
     await client.send("/menu")

@@ -126,10 +126,10 @@ async def test_attachment_content(api: TestClient, app: App, clock: FakeClock, s
     assert (await api.get("/api/v1/attachments/999/content", headers=AUTH)).status == 404
 
 
-def test_the_api_is_off_without_a_token(app: App, settings: Settings) -> None:
+def test_the_api_is_off_without_a_token(app: App, settings: Settings, clock: FakeClock) -> None:
     s = app.services
     context = RegistryContext(sessions=app.sessions, catalog=s.catalog, calendar=s.calendar, notices=s.notices,
-                              file_store=settings.file_store_dir)
+                              file_store=settings.file_store_dir, clock=clock)
     with pytest.raises(ValueError):
         create_app(context, "")
 

@@ -18,6 +18,7 @@ from storage.fsm import SQLAlchemyStorage
 from storage.migrate import ALEMBIC_INI, downgrade, upgrade
 from storage.models import User
 from storage.repositories import Repositories
+from tests.conftest import FakeClock
 
 
 def revisions() -> list[str]:
@@ -58,8 +59,8 @@ async def test_processes_starting_together_migrate_once(empty_engine: AsyncEngin
             == [revisions()[-1]]
 
 
-async def test_fsm_storage_round_trip(engine: AsyncEngine) -> None:
-    storage = SQLAlchemyStorage(create_session_factory(engine))
+async def test_fsm_storage_round_trip(engine: AsyncEngine, clock: FakeClock) -> None:
+    storage = SQLAlchemyStorage(create_session_factory(engine, clock))
     key = StorageKey(bot_id=1, chat_id=2, user_id=3, destiny="aiogd_stack")
     assert await storage.get_state(key) is None and await storage.get_data(key) == {}
     await storage.set_state(key, State("step", group_name="Group"))
@@ -74,14 +75,14 @@ async def test_fsm_storage_round_trip(engine: AsyncEngine) -> None:
     other = StorageKey(bot_id=1, chat_id=2, user_id=3, destiny="default")
     assert await storage.get_data(other) == {}
     # A new storage object (a restart) reads the same rows.
-    again = SQLAlchemyStorage(create_session_factory(engine))
+    again = SQLAlchemyStorage(create_session_factory(engine, clock))
     assert (await again.get_data(key))["answers"] == {"applicant_kind": "ie"}
 
 
-async def test_fsm_storage_write_behind(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_fsm_storage_write_behind(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
     """With the in-memory copy, changes reach the table in one write after the delay or at close,
     and a failed write is tried again rather than lost."""
-    sessions = create_session_factory(engine)
+    sessions = create_session_factory(engine, clock)
     storage = SQLAlchemyStorage(sessions, write_behind=0.05)
     keys = [StorageKey(bot_id=1, chat_id=n, user_id=n, destiny="aiogd_stack") for n in range(3)]
     for n, key in enumerate(keys):
@@ -113,10 +114,10 @@ async def test_fsm_storage_write_behind(engine: AsyncEngine, monkeypatch: pytest
     assert await again.get_state(keys[1]) == "Group:step" and await again.get_data(keys[1]) == {"n": 1}
 
 
-async def test_fsm_storage_writes_without_reading_first(engine: AsyncEngine) -> None:
+async def test_fsm_storage_writes_without_reading_first(engine: AsyncEngine, clock: FakeClock) -> None:
     """Setting the data (or the state) of a key not in memory reads nothing: a new dialog's
     context costs no query. The half not set is kept as stored, and read when asked for."""
-    sessions = create_session_factory(engine)
+    sessions = create_session_factory(engine, clock)
     stored = StorageKey(bot_id=1, chat_id=7, user_id=7, destiny="default")
     direct = SQLAlchemyStorage(sessions)
     await direct.set_state(stored, "Form:name")
@@ -149,8 +150,8 @@ async def test_fsm_storage_writes_without_reading_first(engine: AsyncEngine) -> 
     await storage.close()
 
 
-async def test_users_and_aware_times(engine: AsyncEngine) -> None:
-    sessions = create_session_factory(engine)
+async def test_users_and_aware_times(engine: AsyncEngine, clock: FakeClock) -> None:
+    sessions = create_session_factory(engine, clock)
     async with sessions() as session:
         repositories = Repositories(session)
         user = await repositories.users.touch(42)

@@ -15,9 +15,9 @@ from bot.app import one_process
 from bot.config import Settings
 from storage.cache import UserCache
 from storage.database import create_session_factory
-from storage.models import Handoff, User, utcnow
+from storage.models import Handoff, User
 from storage.repositories import Repositories
-from tests.conftest import CLERK_CHAT_ID, App
+from tests.conftest import CLERK_CHAT_ID, App, FakeClock
 from tests.telegram import ChatClient
 from tests.test_handoff import QUESTION, desk, thread_of
 from tests.test_start_and_language import KK_MENU, RU_MENU
@@ -88,10 +88,10 @@ async def test_a_known_user_reaches_the_clerk_and_comes_back(app: App, ru: ChatC
     assert RU_MENU in ru.last.text and copies_to_clerks(app) == 2
 
 
-async def test_a_user_marked_blocked_is_unblocked_by_writing(app: App, ru: ChatClient) -> None:
+async def test_a_user_marked_blocked_is_unblocked_by_writing(app: App, ru: ChatClient, clock: FakeClock) -> None:
     await known_in_russian(ru)
     async with app.sessions() as session:  # the notifier got a 403 meanwhile
-        await Repositories(session).users.mark_blocked(ru.user_id, utcnow())
+        await Repositories(session).users.mark_blocked(ru.user_id, clock())
         await session.commit()
     await ru.send("/menu")
     assert RU_MENU in ru.last.text
@@ -100,8 +100,8 @@ async def test_a_user_marked_blocked_is_unblocked_by_writing(app: App, ru: ChatC
         assert user is not None and user.blocked_at is None
 
 
-async def test_the_cache_forgets_what_changes(engine: AsyncEngine) -> None:
-    sessions = create_session_factory(engine)
+async def test_the_cache_forgets_what_changes(engine: AsyncEngine, clock: FakeClock) -> None:
+    sessions = create_session_factory(engine, clock)
     cache = UserCache.of(sessions)
     assert UserCache.of(sessions) is cache, "one cache per session factory"
 
@@ -132,7 +132,7 @@ async def test_the_cache_forgets_what_changes(engine: AsyncEngine) -> None:
     assert (cached := cache.get(1)) is not None and cached.language == "kk"
 
     async with sessions() as session:  # a hand-off opened
-        session.add(Handoff(user_id=2, opened_at=utcnow()))
+        session.add(Handoff(user_id=2, opened_at=clock()))
         await session.commit()
     assert cache.get(2) is None and cache.get(3) is not None
 
@@ -146,7 +146,7 @@ async def test_the_cache_forgets_what_changes(engine: AsyncEngine) -> None:
 
     await read(3)
     async with sessions() as session:  # a bulk UPDATE: everyone is forgotten
-        await Repositories(session).users.mark_blocked(3, utcnow())
+        await Repositories(session).users.mark_blocked(3, clock())
         await session.commit()
     assert len(cache) == 0
 
@@ -169,10 +169,10 @@ async def test_the_cache_forgets_what_changes(engine: AsyncEngine) -> None:
     assert small.get(3) is None and small.get(1) is not None and small.get(2) is not None
 
 
-async def test_sessions_of_other_factories_are_not_watched(engine: AsyncEngine) -> None:
-    watched = create_session_factory(engine)
+async def test_sessions_of_other_factories_are_not_watched(engine: AsyncEngine, clock: FakeClock) -> None:
+    watched = create_session_factory(engine, clock)
     cache = UserCache.of(watched)
-    other = create_session_factory(engine)
+    other = create_session_factory(engine, clock)
     async with watched() as session:
         await Repositories(session).users.touch(5)
         await session.commit()
