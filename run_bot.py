@@ -20,10 +20,14 @@ def main() -> int:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from bot.app import run
+    from bot.app import StartError, run
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(settings))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run(settings))
+    except StartError as exc:
+        print(f"Kenes cannot start: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher, Router
@@ -13,6 +15,13 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
@@ -233,6 +242,43 @@ async def set_commands(bot: Bot, i18n: I18n, default_locale: str) -> None:
         await bot.set_my_commands(commands_, scope=BotCommandScopeDefault(), language_code=locale)
 
 
+class StartError(Exception):
+    """The bot cannot start for a reason retrying will not mend; the message is one line."""
+
+
+TELEGRAM = "https://api.telegram.org"
+FIRST_RETRY, LAST_RETRY = 1.0, 60.0
+
+
+async def reach_telegram(bot: Bot, settings: Settings, stop: asyncio.Event,
+                         steps: Callable[[], Awaitable[object]]) -> bool:
+    """Run the start's requests to Telegram (``steps``) until they succeed or ``stop`` is set.
+
+    While the Bot API cannot be reached (no route, a self-hosted server that is down, 5xx,
+    flood control) each failure is one log line naming the URL, and the next try comes after
+    a doubling wait (1 s up to a minute); the registry API and the jobs keep running meanwhile.
+    A token Telegram refuses stops the start (:class:`StartError`). ``False``: stopped first.
+    """
+    url = settings.bot_api_url or TELEGRAM
+    wait = FIRST_RETRY
+    while not stop.is_set():
+        try:
+            await steps()
+            return True
+        except TelegramUnauthorizedError:
+            raise StartError(f"BOT_TOKEN was refused by the Bot API at {url} (401 Unauthorized)") from None
+        except TelegramRetryAfter as exc:
+            wait = max(wait, float(exc.retry_after))
+            logger.warning("the Bot API at %s asks to wait %s s (flood control)", url, exc.retry_after)
+        except (TelegramNetworkError, TelegramServerError, TelegramNotFound) as exc:
+            logger.warning("the Bot API at %s cannot be reached (%s); trying again in %.0f s", url,
+                           exc.message.removeprefix("HTTP Client says - "), wait)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        wait = min(wait * 2, LAST_RETRY)
+    return False
+
+
 async def prepare_database(settings: Settings, clock: Clock) -> tuple[AsyncEngine, SessionFactory]:
     engine = create_engine(settings.database_url)
     await upgrade(engine)
@@ -280,17 +326,26 @@ async def run(settings: Settings) -> None:
     api = await start_registry_api(settings, sessions, services)
     background = [asyncio.create_task(job.run(stop), name=type(job).__name__)
                   for job in (worker, downloader, watch)]
-    try:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    async def start_steps() -> None:
+        await bot.me()  # cached: polling asks for it first
         await set_commands(bot, services.i18n, settings.default_locale)
+        if not settings.webhook_url:
+            await bot.delete_webhook()  # polling and a webhook exclude each other
+
+    try:
         logger.info("Kenes is starting (database: %s, %s)", engine.url.get_backend_name(),
                     "webhook" if settings.webhook_url else "polling")
+        if not await reach_telegram(bot, settings, stop, start_steps):
+            return
         if settings.webhook_url:
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, stop.set)
-            await serve_webhook(dp, bot, settings, stop)
+            await serve_webhook(dp, bot, settings, stop, lambda steps: reach_telegram(bot, settings, stop, steps))
         else:
-            await bot.delete_webhook()  # polling and a webhook exclude each other
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
             await dp.start_polling(bot, handle_signals=True, close_bot_session=False)
     finally:
         stop.set()

@@ -13,9 +13,7 @@ from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
-DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{DATA_DIR / 'kenes.sqlite3'}"
+from storage.database import DEFAULT_DATA_DIR, sqlite_url
 
 Locale = Literal["kk", "ru"]
 SUPPORTED_LOCALES: tuple[Locale, ...] = ("kk", "ru")
@@ -32,7 +30,9 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr = Field(description="Telegram bot token from @BotFather")
-    database_url: str = Field(default=DEFAULT_DATABASE_URL)
+    # Where the default SQLite file and the scans live, unless DATABASE_URL / FILE_STORE_DIR say.
+    data_dir: Path = Field(default=Path(DEFAULT_DATA_DIR))
+    database_url: str = Field(default="")
     redis_url: str | None = Field(default=None)
     bot_api_url: str | None = Field(default=None)
     default_locale: Locale = Field(default="kk")
@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     registry_port: int = Field(default=8080, ge=1, le=65535)
     clerk_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset())
     clerk_chat_id: int | None = Field(default=None)
-    file_store_dir: Path = Field(default=DATA_DIR / "files")
+    file_store_dir: Path = Field(default=Path())
     digest_time: time = Field(default=time(9, 0))
     max_upload_mb: int = Field(default=10, ge=1, le=20)
     webhook_url: str | None = Field(default=None)
@@ -96,6 +96,17 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _places_in_the_data_dir(self) -> Settings:
+        """Relative places are taken in the working directory; unset ones in ``DATA_DIR``."""
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = sqlite_url(self.data_dir)
+        if "file_store_dir" not in self.model_fields_set:
+            self.file_store_dir = self.data_dir / "files"
+        self.file_store_dir = self.file_store_dir.expanduser().resolve()
+        return self
+
+    @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Settings:
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is not set (it is required with WEBHOOK_URL)")
@@ -123,7 +134,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 

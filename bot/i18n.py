@@ -9,10 +9,11 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
-from bot.config import PROJECT_ROOT, SUPPORTED_LOCALES
+import locales
+from bot.config import SUPPORTED_LOCALES
 from storage.models import User
 
-LOCALES_DIR: Path = PROJECT_ROOT / "locales"
+LOCALES_DIR: Path = Path(locales.__file__).resolve().parent
 DOMAIN = "messages"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
@@ -48,19 +49,26 @@ def create_webhook_app(dp: Dispatcher, bot: Bot, settings: Settings) -> web.Appl
     return app
 
 
-async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings, stop: asyncio.Event) -> None:
-    """Register the webhook with Telegram, serve until ``stop``, then shut down cleanly."""
+Retrying = Callable[[Callable[[], Awaitable[object]]], Awaitable[bool]]
+
+
+async def serve_webhook(dp: Dispatcher, bot: Bot, settings: Settings, stop: asyncio.Event,
+                        retrying: Retrying) -> None:
+    """Register the webhook with Telegram (through ``retrying``, which tries again while the
+    Bot API cannot be reached), serve until ``stop``, then shut down cleanly."""
     runner = web.AppRunner(create_webhook_app(dp, bot, settings), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
     await dp.emit_startup(bot=bot)
     try:
-        await bot.set_webhook(
+        registered = await retrying(lambda: bot.set_webhook(
             settings.webhook_url or "",
             secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
             allowed_updates=dp.resolve_used_update_types(),
-        )
+        ))
+        if not registered:
+            return
         logger.info("webhook on http://%s:%s%s", settings.webhook_host, settings.webhook_port,
                     settings.webhook_path)
         await stop.wait()

@@ -27,7 +27,9 @@ from pydantic import (
     model_validator,
 )
 
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog"
+import catalog as catalog_data
+
+CATALOG_DIR = Path(catalog_data.__file__).resolve().parent
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]

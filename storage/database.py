@@ -20,6 +20,12 @@ from domain.clock import Clock
 
 SessionFactory = async_sessionmaker[AsyncSession]
 CLOCK = "clock"
+DEFAULT_DATA_DIR = "data"  # in the working directory
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The default database: a SQLite file in the data directory."""
+    return f"sqlite+aiosqlite:///{Path(data_dir).resolve() / 'kenes.sqlite3'}"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -53,6 +53,7 @@ class FakeBotAPI:
     limit_per_second: int | None = None
     limit_chat_interval: float | None = None
     throttled: int = 0  # the 429s given
+    refuse_token: bool = False  # answer every request 401, as for a revoked token
     _accepted: deque[float] = field(default_factory=deque)
     _chat_last: dict[int, float] = field(default_factory=dict)
 
@@ -155,6 +156,8 @@ class FakeBotAPI:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if self.refuse_token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         form = await request.post() if request.content_type != "application/json" else await request.json()
         params = {key: _decode(value) for key, value in dict(form).items()}
         if method == "getUpdates":

@@ -222,3 +222,79 @@ async def test_webhook_mode(api: tuple[FakeBotAPI, str], bot_process: asyncio.su
     bot_process.send_signal(signal.SIGTERM)
     await fake.wait_text("Какая услуга вам нужна?")
     assert await asyncio.wait_for(bot_process.wait(), 15) == 0
+
+
+async def read_until(process: asyncio.subprocess.Process, text: str, timeout: float = 30) -> list[str]:
+    """The lines the process prints until one contains ``text``."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    async with asyncio.timeout(timeout):
+        while not lines or text not in lines[-1]:
+            line = await process.stdout.readline()
+            assert line, f"the process ended; it printed: {lines}"
+            lines.append(line.decode(errors="replace").rstrip())
+    return lines
+
+
+async def test_no_network_at_start(database_url: str, tmp_path: Path, empty_engine: object) -> None:
+    """With the Bot API down, the start says so in one line naming the URL and tries again with
+    backoff; the registry API serves meanwhile; when the Bot API comes up, the bot works."""
+    port, registry_port = free_port(), free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "BOT_TOKEN": TEST_TOKEN, "BOT_API_URL": url, "DATABASE_URL": database_url,
+           "REDIS_URL": REDIS_URL or "", "LOG_LEVEL": "INFO", "FILE_STORE_DIR": str(tmp_path / "files"),
+           "REGISTRY_TOKEN": "e2e-registry-token", "REGISTRY_PORT": str(registry_port)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "run_bot.py"), cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    fake = FakeBotAPI()
+    runner = web.AppRunner(fake.app())
+    try:
+        first = await read_until(process, "cannot be reached")
+        second = await read_until(process, "cannot be reached")
+        assert f"the Bot API at {url} cannot be reached" in first[-1] and "trying again in 1 s" in first[-1]
+        assert "trying again in 2 s" in second[-1], "the wait doubles"
+        assert not any("Traceback" in line for line in first + second)
+        async with ClientSession() as http, http.get(f"http://127.0.0.1:{registry_port}/health") as response:
+            assert response.status == 200, "the registry API serves while Telegram is away"
+
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await fake.wait_for(lambda m, p: m == "setMyCommands", 30)
+        fake.user_message(USER, "/start")
+        assert "Выберите язык общения" in await fake.wait_text("Выберите язык общения", 30)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+            await asyncio.wait_for(process.wait(), 15)
+        fake.close()
+        await runner.cleanup()
+    assert process.stdout is not None
+    rest = (await process.stdout.read()).decode(errors="replace")
+    assert "Traceback" not in rest, rest
+    assert process.returncode == 0
+
+
+async def test_a_refused_token_stops_with_one_line(tmp_path: Path, empty_engine: object, database_url: str) -> None:
+    fake = FakeBotAPI(refuse_token=True)
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    env = {**os.environ, "BOT_TOKEN": TEST_TOKEN, "BOT_API_URL": f"http://127.0.0.1:{port}",
+           "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL or "", "FILE_STORE_DIR": str(tmp_path / "files")}
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(ROOT / "run_bot.py"), cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        await runner.cleanup()
+    assert process.returncode == 2
+    printed = stderr.decode()
+    assert printed.strip().splitlines()[-1] == (f"Kenes cannot start: BOT_TOKEN was refused by the Bot API at "
+                                                f"http://127.0.0.1:{port} (401 Unauthorized)")
+    assert "Traceback" not in printed

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE_URL, SettingsError, load_settings
+from bot.config import SettingsError, load_settings
 from tests.conftest import TEST_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,8 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_defaults() -> None:
     settings = load_settings(bot_token=TEST_TOKEN, _env_file=None)
-    assert settings.database_url == DEFAULT_DATABASE_URL
-    assert DEFAULT_DATABASE_URL.startswith("sqlite+aiosqlite:///") and "/data/" in DEFAULT_DATABASE_URL
+    data = Path.cwd().resolve() / "data"
+    assert settings.data_dir == data, "the data folder is in the working directory"
+    assert settings.database_url == f"sqlite+aiosqlite:///{data / 'kenes.sqlite3'}"
+    assert settings.file_store_dir == data / "files"
     assert settings.default_locale == "kk"
     assert settings.bot_api_url is None and settings.redis_url is None
     assert settings.log_level == "INFO"
@@ -83,5 +85,5 @@ def test_empty_variables_mean_the_default(monkeypatch: pytest.MonkeyPatch, tmp_p
     for name in ("BOT_TOKEN", "DATABASE_URL", "REDIS_URL", "BOT_API_URL", "DEFAULT_LOCALE", "LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings(_env_file=env_file)
-    assert settings.database_url == DEFAULT_DATABASE_URL and settings.redis_url is None
+    assert settings.database_url.endswith("/data/kenes.sqlite3") and settings.redis_url is None
     assert settings.bot_token.get_secret_value() == TEST_TOKEN

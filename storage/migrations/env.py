@@ -2,22 +2,23 @@
 
 When the application runs migrations it passes an open connection in
 ``config.attributes["connection"]``; from the command line the URL comes from
-``DATABASE_URL`` (or the default SQLite file).
+``DATABASE_URL`` (or the default SQLite file in ``DATA_DIR``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.config import DEFAULT_DATABASE_URL
-from storage.database import create_engine
+from storage.database import DEFAULT_DATA_DIR, create_engine, sqlite_url
 from storage.models import Base
 
 config = context.config
+URL = os.environ.get("DATABASE_URL") or sqlite_url(Path(os.environ.get("DATA_DIR") or DEFAULT_DATA_DIR))
 target_metadata = Base.metadata
 
 
@@ -42,7 +43,7 @@ async def _run_from_url(url: str) -> None:
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+        url=URL,
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -56,7 +57,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _configure(connection)
     else:
-        asyncio.run(_run_from_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)))
+        asyncio.run(_run_from_url(URL))
 
 
 if context.is_offline_mode():
