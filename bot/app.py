@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, SeenUpdates
+from bot.flood import FloodWait, FloodWaitDispatcher
 from bot.handoff import HandoffDesk
 from bot.i18n import N_, LanguageMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
@@ -76,13 +77,14 @@ COMMANDS = (
 
 
 def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
-    """The Bot, talking to ``BOT_API_URL`` when it is set."""
+    """The Bot, talking to ``BOT_API_URL`` when it is set; replies wait out flood control."""
     if session is None:
         session = (
             AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
             if settings.bot_api_url
             else AiohttpSession()
         )
+    session.middleware(FloodWait())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -163,7 +165,7 @@ def build_dispatcher(
 
     With ``seen`` (webhook mode), an update delivered twice is handled once.
     """
-    dp = Dispatcher(
+    dp = FloodWaitDispatcher(
         storage=storage,
         events_isolation=events_isolation,
         settings=settings,
