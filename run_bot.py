@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import sys
 
 from bot.config import SettingsError, load_settings
@@ -16,10 +15,9 @@ def main() -> int:
     except SettingsError as exc:
         print(f"Kenes cannot start: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level)
     from bot.app import StartError, run
 
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -298,3 +299,59 @@ async def test_a_refused_token_stops_with_one_line(tmp_path: Path, empty_engine:
     assert printed.strip().splitlines()[-1] == (f"Kenes cannot start: BOT_TOKEN was refused by the Bot API at "
                                                 f"http://127.0.0.1:{port} (401 Unauthorized)")
     assert "Traceback" not in printed
+
+
+PERSONAL = ("Ахметова", "Динара", json.dumps("Ахметова")[1:-1], json.dumps("Ахметова")[1:-1].replace("\\", "\\\\"),
+            "900101300126", "7011234567", "701 123", "701-123")
+
+
+@pytest.mark.parametrize("extra_env", [{"LOG_LEVEL": "DEBUG"}])
+async def test_no_personal_data_in_the_log_at_debug(api: tuple[FakeBotAPI, str],
+                                                     bot_process: asyncio.subprocess.Process) -> None:
+    """A whole application (name, IIN, phone, a scan) at LOG_LEVEL=DEBUG: the log has none of it."""
+    fake, _ = api
+    assert bot_process.stdout is not None
+    reading = asyncio.create_task(bot_process.stdout.read())  # the pipe must not fill up
+    await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 60)
+    fake.user_message(USER, "/start")
+    await fake.wait_text("Выберите язык общения")
+    fake.press(USER, "Русский")
+    await fake.wait_text("Кеңес — ваш помощник")
+    fake.press(USER, "Подать онлайн")
+    await fake.wait_text("Какая услуга вам нужна?")
+    fake.press(USER, "льготников")
+    await fake.wait_text("Выберите город:")
+    fake.press(USER, "Атырау")
+    await fake.wait_text("Нужна ли в вашем случае архивная справка")
+    fake.press(USER, "Нет, не нужна")
+    await fake.wait_text("Кто получает справку?")
+    fake.press(USER, "Я сам(а)")
+    await fake.wait_text("Ваши фамилия, имя и отчество")
+    fake.user_message(USER, "Динара Ахметова")
+    await fake.wait_text("Ваш ИИН")
+    fake.user_message(USER, "900101300126")
+    await fake.wait_text("Ваш номер телефона")
+    fake.user_message(USER, "+7 701 123 45 67")
+    await fake.wait_text("Заявление установленного образца")
+    fake.user_photo(USER)
+    await fake.wait_text("Получено файлов: 1")
+    fake.press(USER, "Далее")
+    for document in ("Военный билет", "Копия удостоверения личности"):
+        await fake.wait_text(document)
+        fake.press(USER, "Пропустить")
+    await fake.wait_text("Проверьте заявление")
+    fake.press(USER, "Отправить заявление")
+    receipt = await fake.wait_text("Расписка №")
+    number = receipt.split("№ ")[1].split("<")[0]
+    fake.user_message(USER, f"/status {number}")
+    await fake.wait_text("История")  # the owner sees their case
+    await fake.wait_for(lambda m, p: m == "download", 30)
+    await asyncio.sleep(0.5)
+
+    bot_process.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(bot_process.wait(), 15) == 0
+    log = (await reading).decode(errors="replace")
+    assert "Traceback" not in log
+    assert " DEBUG " in log, "the log is at DEBUG"
+    leaked = [fragment for fragment in PERSONAL if fragment in log]
+    assert not leaked, f"personal data in the log: {leaked}"
