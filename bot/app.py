@@ -34,12 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, SeenUpdates
-from bot.flood import FloodWait, FloodWaitDispatcher
 from bot.handoff import HandoffDesk
 from bot.i18n import N_, LanguageMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
 from bot.notifier import AttachmentDownloader, DeadlineWatch, OutboxNotices, OutboxWorker, Pacing
 from bot.rendering import Renderer
+from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
 from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
 from dialogs.widgets import KenesMessageManager, unique_intent_ids
@@ -77,13 +77,15 @@ COMMANDS = (
 
 
 def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
-    """The Bot, talking to ``BOT_API_URL`` when it is set; replies wait out flood control."""
+    """The Bot, talking to ``BOT_API_URL`` when it is set; a press is answered once and replies
+    wait out flood control (bot.requests)."""
     if session is None:
         session = (
             AiohttpSession(api=TelegramAPIServer.from_base(settings.bot_api_url))
             if settings.bot_api_url
             else AiohttpSession()
         )
+    session.middleware(OneAnswerPerPress())
     session.middleware(FloodWait())
     return Bot(
         token=settings.bot_token.get_secret_value(),
@@ -165,7 +167,7 @@ def build_dispatcher(
 
     With ``seen`` (webhook mode), an update delivered twice is handled once.
     """
-    dp = FloodWaitDispatcher(
+    dp = HandlingDispatcher(
         storage=storage,
         events_isolation=events_isolation,
         settings=settings,

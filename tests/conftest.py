@@ -182,6 +182,8 @@ async def make_app(
         return app
 
     yield factory
+    twice = [query for app in created for query in app.session.answered_twice]
+    assert not twice, f"callback queries answered twice (one answer per press): {twice}"
     for app in created:
         await app.dp.fsm.events_isolation.close()
         if isinstance(app.storage, RedisStorage):

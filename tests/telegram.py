@@ -78,6 +78,7 @@ class RecordingSession(BaseSession):
         self._queued_for: dict[type, deque[Any]] = {}
         self.deleted: set[tuple[int, int]] = set()
         self.answered: set[str] = set()
+        self.answered_twice: list[str] = []  # callback queries the bot answered more than once
         # Messages people sent, by (chat id, message id), so a copy shows what was copied.
         self.known: dict[tuple[int, int], Message] = {}
         self.downloads: list[str] = []
@@ -123,6 +124,7 @@ class RecordingSession(BaseSession):
             return TelegramBadRequest(method=method, message=f"Bad Request: message to {what} not found")
         if isinstance(method, AnswerCallbackQuery):  # Telegram takes one answer per query
             if method.callback_query_id in self.answered:
+                self.answered_twice.append(method.callback_query_id)
                 return TelegramBadRequest(method=method, message="Bad Request: query is too old and response "
                                                                  "timeout expired or query ID is invalid")
             self.answered.add(method.callback_query_id)
