@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from datetime import date, datetime, time
 from pathlib import Path
@@ -119,9 +120,19 @@ class Renderer:
         return text
 
 
+# A sentence ending with an abbreviation takes one full stop: "до 8 декабря 2026 г." + "."
+# (not an ellipsis, and not after a digit: "1.." does not occur in a date).
+_DOUBLE_STOP = re.compile(r"(?<=[^\W\d_]\.)\.(?!\.)")
+
+
+def one_full_stop(text: str) -> str:
+    """The text with the full stop doubled after an abbreviation made single."""
+    return _DOUBLE_STOP.sub("", text)
+
+
 def _squeeze(text: str) -> str:
-    """Strip the text and collapse runs of blank lines into one."""
-    lines = text.strip().splitlines()
+    """Strip the text, make doubled full stops single and collapse runs of blank lines into one."""
+    lines = one_full_stop(text.strip()).splitlines()
     out: list[str] = []
     for line in lines:
         line = line.rstrip()

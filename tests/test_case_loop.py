@@ -212,7 +212,8 @@ async def test_refusal_and_extension_by_clerks(app: App, clock: FakeClock) -> No
     applicant = app.client(user_id=4501)
     received = await deliver(app, clock, applicant)
     assert any("решение суда, запрещающее ему занятие" in text for text in received)
-    assert any("продлён до 23 февраля 2027" in text.replace("\u202f", " ") for text in received)
+    assert any("продлён до 23 февраля 2027 г." in text.replace("\u202f", " ") for text in received)
+    assert not any("г.." in text for text in received), "one full stop after «г.»"
 
     await officer.send("/cases")
     assert f"<code>{psc}</code>" in officer.last.text and f"<code>{media}</code>" not in officer.last.text

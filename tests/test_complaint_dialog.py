@@ -161,7 +161,9 @@ async def test_review_answer_survey_and_privacy(app: App, ru: ChatClient, clock:
     assert "<b>Ответ: удовлетворена частично</b>" in officer.last.text and officer.last.button_texts == []
 
     texts = await deliver(app, clock, ru)
-    assert texts[0].startswith("🔎 Ваша жалоба № C-26-000001 принята на рассмотрение. Ответ будет дан до 30 ноября")
+    assert texts[0].replace("\u202f", " ") == \
+        "🔎 Ваша жалоба № C-26-000001 принята на рассмотрение. Ответ будет дан до 30 ноября 2026 г.", \
+        "one full stop after «г.»"
     assert texts[1].startswith("📬 На вашу жалобу № C-26-000001 дан ответ: удовлетворена частично.")
     assert "Сотрудник предупреждён" in texts[1]
     assert "вопрос 1 из 2" in texts[2] and "порядком рассмотрения" in texts[2]
