@@ -6,6 +6,8 @@ from __future__ import annotations
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
+from domain.actors import Actor
+
 
 def status_name(status: str) -> str:
     names = {
@@ -83,6 +85,24 @@ def complaint_event(action: str) -> str:
         "add_info": _("Information added by the complainant"),
     }
     return names.get(action, action)
+
+
+def actor_name(actor: str) -> str:
+    """Who made a change, for a clerk: a clerk by name, the applicant, a system, the bot."""
+    who = Actor.parse(actor)
+    if who.kind == "user":
+        return _("the applicant")
+    if who.kind == "clerk":
+        return _("clerk {name}").format(name=who.name) if who.name else _("clerk (id {id})").format(id=who.id)
+    if who.kind == "api":
+        return _("{system} (registry API)").format(system=who.name or "—")
+    return _("automatically")
+
+
+def attachment_kind(kind: str) -> str:
+    """What a file sent in Telegram is: a photo or a document."""
+    names = {"photo": _("photo"), "document": _("document")}
+    return names.get(kind, kind)
 
 
 def survey_answer_labels() -> tuple[str, str, str]:

@@ -86,7 +86,8 @@ class Renderer:
         self.env.globals.update(status_name=labels.status_name, event_name=labels.event_name,
                                 visit_status=labels.visit_status, complaint_status=labels.complaint_status,
                                 complaint_topic=labels.complaint_topic, complaint_outcome=labels.complaint_outcome,
-                                complaint_event=labels.complaint_event,
+                                complaint_event=labels.complaint_event, actor_name=labels.actor_name,
+                                attachment_kind=labels.attachment_kind,
                                 condition_text=lambda s, d: condition_text(s, d, i18n.current_locale))
         self.env.filters.update(
             time=localised(local_time),

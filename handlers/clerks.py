@@ -30,7 +30,7 @@ from dialogs.forms import FORMS
 from domain.catalog import Catalog
 from domain.deadlines import ALMATY, local_date
 from domain.lifecycle import Action, IllegalTransition
-from handlers.filters import Is
+from handlers.filters import Is, clerk_actor
 from registry.bookings import BookingError, BookingService, waited_minutes
 from registry.cases import CaseNotFound, CaseService, parse_number
 from storage.models import Booking, Case
@@ -174,7 +174,7 @@ async def not_allowed_button(callback: CallbackQuery) -> None:
 async def _move(callback: CallbackQuery, cases: CaseService, renderer: Renderer, catalog: Catalog, i18n: I18n,
                 number: str, action: Action, **kwargs: Any) -> None:
     try:
-        case = await cases.transition(number, action, f"clerk:{callback.from_user.id}", **kwargs)
+        case = await cases.transition(number, action, clerk_actor(callback.from_user), **kwargs)
     except CaseNotFound:
         await callback.answer(_("No case {number}.").format(number=number), show_alert=True)
         return
@@ -258,7 +258,7 @@ async def on_reason(message: Message, state: FSMContext, cases: CaseService, ren
     data = await state.get_data()
     await state.clear()
     try:
-        case = await cases.transition(data["number"], Action(data["action"]), f"clerk:{message.from_user.id}",
+        case = await cases.transition(data["number"], Action(data["action"]), clerk_actor(message.from_user),
                                       comment=text, extension_months=data.get("months"))
     except CaseNotFound:
         await message.answer(_("No case {number}.").format(number=data["number"]))

@@ -25,7 +25,7 @@ from dialogs.states import MyComplaintsSG
 from domain.complaints import MAX_NOTE, MAX_TEXT, ComplaintAction, Outcome
 from domain.lifecycle import IllegalTransition
 from handlers.clerks import Clerk, ClerkPlace, not_allowed_button, not_allowed_message
-from handlers.filters import PRIVATE, Is
+from handlers.filters import PRIVATE, Is, clerk_actor
 from registry.complaints import ComplaintNotFound, ComplaintService, addressee, parse_number
 from storage.models import Complaint
 
@@ -129,7 +129,7 @@ async def open_own(message: Message, dialog_manager: DialogManager, text: str) -
 async def _move(event: CallbackQuery | Message, complaints: ComplaintService, renderer: Renderer, i18n: I18n,
                 number: str, action: ComplaintAction, *, comment: str | None = None,
                 outcome: str | None = None) -> None:
-    actor = f"clerk:{event.from_user.id if event.from_user else 0}"
+    actor = clerk_actor(event.from_user)
     reply = event.message if isinstance(event, CallbackQuery) else event
     try:
         complaint = await complaints.transition(number, action, actor, comment=comment, outcome=outcome)

@@ -8,11 +8,13 @@ from aiogram import F
 from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import User as TelegramUser
 from aiogram_dialog.api.entities import Context
 from aiogram_dialog.utils import CB_SEP
 from magic_filter import MagicFilter
 
 from dialogs.states import INPUT_STATES
+from domain.actors import Actor
 
 
 class Is(BaseFilter):
@@ -50,3 +52,8 @@ class NotDialogButton(BaseFilter):
 
     async def __call__(self, callback: CallbackQuery) -> bool:
         return CB_SEP not in (callback.data or "")
+
+
+def clerk_actor(user: TelegramUser | None) -> str:
+    """How a clerk's move is recorded: their Telegram id and name (see domain.actors)."""
+    return Actor.clerk(user.id, user.full_name).encode() if user else Actor.clerk(0).encode()

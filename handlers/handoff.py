@@ -29,7 +29,7 @@ from bot.middlewares import OPEN_HANDOFF
 from dialogs.states import MenuSG
 from domain.deadlines import ALMATY
 from handlers.commands import MENU_CALLBACK
-from handlers.filters import PRIVATE, Is
+from handlers.filters import PRIVATE, Is, clerk_actor
 from storage.models import Handoff
 from storage.repositories import Repositories
 
@@ -173,7 +173,7 @@ async def close_command(message: Message, bot: Bot, repositories: Repositories, 
     if user_id is None:
         await message.reply(_("/close works in an applicant's topic."))
         return
-    if not await handoff_desk.close(repositories, user_id, f"clerk:{message.from_user.id}"):
+    if not await handoff_desk.close(repositories, user_id, clerk_actor(message.from_user)):
         await message.reply(_("This conversation is already closed."))
         return
     user = await repositories.users.get(user_id)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm.exc import StaleDataError
 
+from domain.actors import Actor
 from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.deadlines import ALMATY, WorkingCalendar, due_date, is_overdue, local_date
@@ -116,7 +117,7 @@ class CaseService:
             due_date=due,
             updated_at=now,
         )
-        case.events = [CaseEvent(at=now, actor=f"user:{application.user_id}", action="submit",
+        case.events = [CaseEvent(at=now, actor=Actor.user(application.user_id).encode(), action="submit",
                                  to_status=Status.SUBMITTED.value, due_date=due)]
         case.attachments = [Attachment(**vars(a), download_attempts=0) for a in application.attachments]
         self.repositories.cases.add(case)
@@ -224,7 +225,7 @@ class CaseService:
         archived = []
         for case in await self.repositories.cases.ready_before(cutoff):
             try:
-                await self.transition(case.number or "", Action.ARCHIVE, "system")
+                await self.transition(case.number or "", Action.ARCHIVE, Actor.system().encode())
             except IllegalTransition:
                 continue
             archived.append(case.number or "")

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from domain.actors import Actor
 from domain.catalog import Catalog, Placement
 from domain.clock import Clock
 from domain.complaints import (
@@ -108,7 +109,8 @@ class ComplaintService:
             topic=new.topic, text=new.text, complainant=dict(new.complainant), language=new.language,
             status=ComplaintStatus.REGISTERED.value, registered_at=now, due_date=due, updated_at=now,
         )
-        complaint.events = [ComplaintEvent(at=now, actor=f"user:{new.user_id}", action=ComplaintAction.REGISTER.value,
+        complaint.events = [ComplaintEvent(at=now, actor=Actor.user(new.user_id).encode(),
+                                           action=ComplaintAction.REGISTER.value,
                                            to_status=ComplaintStatus.REGISTERED.value)]
         complaint.attachments = [Attachment(**vars(a), download_attempts=0) for a in new.attachments]
         self.repositories.complaints.add(complaint)
@@ -171,7 +173,7 @@ class ComplaintService:
     async def add_info(self, number: str, user_id: int, text: str) -> Complaint:
         """The complainant adds information while the complaint is being reviewed."""
         await self.visible(number, user_id, is_clerk=False)
-        return await self.transition(number, ComplaintAction.ADD_INFO, f"user:{user_id}", comment=text)
+        return await self.transition(number, ComplaintAction.ADD_INFO, Actor.user(user_id).encode(), comment=text)
 
     async def of_user(self, user_id: int) -> Sequence[Complaint]:
         return await self.repositories.complaints.of_user(user_id)

@@ -16,7 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
-SOURCES = ["bot", "dialogs", "handlers", "domain", "storage", "run_bot.py"]
+# Every package of the application (not the tests, the benchmarks or these scripts).
+SOURCES = [p.name for p in sorted(ROOT.iterdir()) if (p / "__init__.py").is_file()
+           and p.name not in ("tests", "bench", "scripts", "catalog", "locales")] + ["run_bot.py"]
 KEYWORDS = ["N_", "I18nFormat"]
 
 

@@ -71,7 +71,8 @@ async def test_the_whole_loop(app: App, clock: FakeClock) -> None:
     card = officer.last.text
     assert f"Дело № {number}</b> — подано" in card
     assert f"Садыков Бауыржан, ИИН {VALID_IIN}" in card and "Телефон: +77011234567" in card
-    assert "• Заявление установленного образца (photo)" in card
+    assert "• Заявление установленного образца (фото) — ещё не сохранён" in card, "kinds in the clerk's language"
+    assert "(заявитель)" in card and "user:" not in card
     assert officer.last.button_texts == ["📥 Принять", "↩️ Вернуть"]
 
     await officer.click("Принять")
@@ -98,6 +99,9 @@ async def test_the_whole_loop(app: App, clock: FakeClock) -> None:
     assert "Короткий опрос по заявлению" in received[1] and "(вопрос 1 из 2)" in received[1]
     assert "Удовлетворены ли вы качеством процесса и результатом" in received[1]
     assert applicant.last.button_texts == ["Не удовлетворён(а)", "Частично удовлетворён(а)", "Удовлетворён(а)"]
+    await officer.send(f"/case {number}")
+    assert "Принято в работу <i>(сотрудник Асель)</i>" in officer.last.text, "the clerk by name"
+    assert "clerk:" not in officer.last.text
 
     await applicant.click("Частично")
     assert "(вопрос 2 из 2)" in applicant.last.text and "качеством информации" in applicant.last.text

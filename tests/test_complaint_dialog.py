@@ -149,7 +149,7 @@ async def test_review_answer_survey_and_privacy(app: App, ru: ChatClient, clock:
     assert "<code>C-26-000001</code> зарегистрирована" in officer.last.text
     await officer.send("/complaint C-26-000001")
     card = officer.last.text
-    assert "Ахметов Ерлан, Телефон: +77011234567" in card and TEXT in card and "(user:555000111)" in card
+    assert "Ахметов Ерлан, Телефон: +77011234567" in card and TEXT in card and "<i>(заявитель)</i>" in card
     assert officer.last.button_texts == ["🔎 Принять на рассмотрение", "➡️ Перенаправить"]
     await officer.click("Принять на рассмотрение")
     assert officer.last.button_texts == ["✅ Удовлетворить", "◐ Удовлетворить частично", "✖️ Отказать",
