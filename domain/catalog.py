@@ -157,6 +157,11 @@ class Office(_Model):
     website: NonEmpty | None = None
     postal_code: NonEmpty | None = None
     number: PositiveInt | None = None
+    # "psc": a Public Service Centre; "dept": a department or office of an akimat; "egov": an
+    # e-service (the office decides online). Set by the loader.
+    kind: Literal["psc", "dept", "egov"] = "dept"
+    local_number: PositiveInt | None = None  # "№ 2" among the centres of its city
+    aliases: list[NonEmpty] = Field(default_factory=list)  # districts, streets people name it by
 
 
 class QualityRow(_Model):
@@ -298,6 +303,8 @@ class _Centre(_Model):
     phones: list[NonEmpty] = Field(min_length=1)
     name: Text
     address: Text
+    local_number: PositiveInt | None = None
+    aliases: list[NonEmpty] = Field(default_factory=list)
 
 
 class _CentresFile(_Model):
@@ -423,7 +430,8 @@ def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
         psc_offices.append(
             Office(
                 id=centre.id, number=centre.number, name=centre.name, city_id=centre.city_id,
-                city=cities[centre.city_id].name, address=centre.address, phones=centre.phones,
+                city=cities[centre.city_id].name, address=centre.address, phones=centre.phones, kind="psc",
+                local_number=centre.local_number, aliases=centre.aliases,
             )
         )
 
@@ -439,7 +447,9 @@ def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
         for index, office in enumerate(standard.offices):
             check(path, office.city_id in cities, f"offices.{index}.city_id",
                   f"unknown city {office.city_id!r}")
-        offices[standard.id] = psc_offices if standard.offices_ref else list(standard.offices)
+        kind = "egov" if standard.form == "electronic" else "dept"
+        offices[standard.id] = psc_offices if standard.offices_ref else [
+            office.model_copy(update={"kind": kind}) for office in standard.offices]
         standards.append(standard)
 
     all_offices = [o.id for o in psc_offices] + [o.id for s in standards for o in s.offices]
