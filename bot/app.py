@@ -37,7 +37,7 @@ from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, S
 from bot.handoff import HandoffDesk
 from bot.i18n import N_, LanguageMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
-from bot.notifier import AttachmentDownloader, DeadlineWatch, OutboxNotices, OutboxWorker, Pacing
+from bot.notifier import DeadlineWatch, OutboxNotices, OutboxWorker, Pacing
 from bot.rendering import Renderer
 from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
@@ -51,6 +51,7 @@ from domain.matching import Matcher
 from domain.slots import BookingConfig
 from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
 from handlers.filters import NotDialogButton
+from jobs.scans import MB, AttachmentDownloader
 from registry.api import RegistryContext, create_app
 from registry.bookings import BookingService
 from registry.cases import CaseService
@@ -321,7 +322,8 @@ async def run(settings: Settings) -> None:
     dp = build_dispatcher(settings, sessions, services, storage, isolation, seen)
     worker = OutboxWorker(bot, sessions, clock=clock, pacing=Pacing(per_second=settings.outbox_per_second))
     services.notices.wake = worker.wake
-    downloader = AttachmentDownloader(bot, sessions, settings.file_store_dir, clock=clock)
+    downloader = AttachmentDownloader(bot, sessions, settings.file_store_dir, services.notices, clock=clock,
+                                      max_bytes=settings.max_upload_mb * MB)
     watch = DeadlineWatch(sessions, services.catalog, services.calendar, services.notices, services.renderer,
                           clerk_chat_id=settings.clerk_chat_id, locale=settings.default_locale,
                           at=settings.digest_time, complaint_review_days=settings.complaint_review_days,

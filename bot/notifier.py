@@ -1,4 +1,4 @@
-"""Telling people what happened: the outbox, its delivery, stored scans and the morning digest.
+"""Telling people what happened: the outbox, its delivery, and the morning digest.
 
 * :class:`OutboxNotices` writes the message announcing a change into the ``outbox`` table, in
   the same transaction as the change, rendered in the recipient's language.
@@ -7,7 +7,8 @@
   429's ``retry_after``, marking users who blocked the bot (403) and not retrying them. A
   message is claimed before sending and marked sent right after, so after a crash or a
   restart what was not delivered is delivered, and nothing is sent twice in normal operation.
-* :class:`AttachmentDownloader` copies applicants' scans from Telegram into the file store.
+* The notices of :mod:`jobs.scans` (a file not kept, a file not stored for a day) are
+  written by :class:`OutboxNotices` too.
 * :class:`DeadlineWatch` sends the clerks' chat, each working morning, the cases due that
   day and the overdue ones, and archives results not collected within a month.
 """
@@ -17,13 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import mimetypes
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 from aiogram import Bot
@@ -181,6 +180,32 @@ class OutboxNotices:
             "office": placement.office,
             "service": self.catalog.service(placement.standard.service),
         }
+
+    def scan_context(self, attachment: Attachment, owner: Case | Complaint) -> dict[str, Any]:
+        placement = self.catalog.placement(owner.standard_id, owner.office_id)
+        documents = {d.id: d for d in placement.standard.documents}
+        return {"attachment": attachment, "owner": owner, "complaint": isinstance(owner, Complaint),
+                "document": documents.get(attachment.document_id), "office": placement.office}
+
+    async def scan_refused(self, repositories: Repositories, attachment: Attachment, limit_mb: int) -> None:
+        """Tell the sender, in their language, which file was not kept, why, and what to do
+        (jobs.scans.ScanNotices)."""
+        owner = attachment.case or attachment.complaint
+        if owner is None:
+            return
+        text = self.renderer.render("notice_scan_refused.j2", await self._locale(repositories, owner),
+                                    limit_mb=limit_mb, **self.scan_context(attachment, owner))
+        self._add(repositories, owner.user_id, "scan_refused", text, owner, owner.user_id)
+
+    async def scan_failing(self, repositories: Repositories, attachment: Attachment) -> None:
+        """Tell the clerks' chat that a file has not been stored for a day: the number, the
+        document and the last error; nothing personal (jobs.scans.ScanNotices)."""
+        owner = attachment.case or attachment.complaint
+        if self.clerk_chat_id is None or owner is None:
+            return
+        text = self.renderer.render("notice_clerks_scan_failing.j2", self.default_locale,
+                                    **self.scan_context(attachment, owner))
+        self._add(repositories, self.clerk_chat_id, "clerks_scan_failing", text, owner, None)
 
     async def booking_made(self, repositories: Repositories, booking: Booking, now: datetime) -> None:
         """Schedule the reminders of a new or moved booking (those whose time has not passed)."""
@@ -409,65 +434,6 @@ class OutboxWorker:
         if attempts is not None:
             values["attempts"] = attempts
         await session.execute(update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values))
-
-
-class AttachmentDownloader:
-    """Copies attachments from Telegram into the file store: ``<store>/<number>/<id>-<document>.<ext>``
-    (the number of the case or complaint)."""
-
-    def __init__(self, bot: Bot, sessions: SessionFactory, store: Path, *, clock: Clock,
-                 max_attempts: int = 5) -> None:
-        self.bot = bot
-        self.sessions = sessions
-        self.store = store
-        self.clock = clock
-        self.max_attempts = max_attempts
-
-    async def download_pending(self) -> int:
-        """Download what is not stored yet; the number stored."""
-        stored = 0
-        async with self.sessions() as session:
-            rows = await Repositories(session).attachments.not_stored(self.max_attempts)
-            todo = [(a.id, a.file_id, a.document_id, a.mime_type, a.file_name, a.owner_number) for a in rows]
-        for attachment_id, file_id, document_id, mime, name, number in todo:
-            extension = (Path(name).suffix if name else "") or mimetypes.guess_extension(mime or "") or ".jpg"
-            relative = Path(number or "unnumbered") / f"{attachment_id}-{document_id}{extension}"
-            try:
-                (self.store / relative).parent.mkdir(parents=True, exist_ok=True)
-                # Written under a name of its own, then renamed: never a half file under the real name,
-                # even when two processes download the same scan.
-                partial = self.store / relative.with_name(f"{relative.name}.{uuid.uuid4().hex}.part")
-                try:
-                    await self.bot.download(file_id, destination=partial)
-                    partial.replace(self.store / relative)
-                finally:
-                    partial.unlink(missing_ok=True)
-            except (TelegramAPIError, OSError) as exc:
-                async with self.sessions() as session:
-                    await session.execute(
-                        update(Attachment).where(Attachment.id == attachment_id).values(
-                            download_attempts=Attachment.download_attempts + 1, last_error=str(exc)[:500])
-                    )
-                    await session.commit()
-                logger.warning("attachment %s: download failed: %s", attachment_id, exc)
-                continue
-            async with self.sessions() as session:
-                await session.execute(
-                    update(Attachment).where(Attachment.id == attachment_id).values(
-                        stored_path=relative.as_posix(), stored_at=self.clock(), last_error=None)
-                )
-                await session.commit()
-            stored += 1
-        return stored
-
-    async def run(self, stop: asyncio.Event, poll: float = 5.0) -> None:
-        while not stop.is_set():
-            try:
-                await self.download_pending()
-            except Exception:
-                logger.exception("attachment downloads failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll)
 
 
 class DeadlineWatch:

@@ -15,7 +15,11 @@ ALLOWED_MIME = (PDF, JPEG, PNG)
 
 def file_of(message: Message, limit_mb: int) -> tuple[dict[str, Any] | None, str | None]:
     """The photo, or the PDF/JPEG/PNG document, of a message as it is stored (file id and
-    metadata); or, instead, why it cannot be taken."""
+    metadata); or, instead, why it cannot be taken.
+
+    What the sender's app claims is only a first sieve: a type or a size it tells that cannot
+    be accepted is refused at once; a size it does not tell is accepted for now. The file's
+    content and real size are checked when it is downloaded (jobs.scans)."""
     if message.photo:
         photo = message.photo[-1]
         item = {"file_id": photo.file_id, "file_unique_id": photo.file_unique_id, "kind": "photo",

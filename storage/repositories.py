@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -200,22 +200,87 @@ class HandoffRepository:
 
 
 class AttachmentRepository:
+    """Applicants' files and their copying into the file store (see :mod:`jobs.scans`)."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def get(self, attachment_id: int) -> Attachment | None:
         return await self.session.get(Attachment, attachment_id)
 
-    async def not_stored(self, max_attempts: int, limit: int = 20) -> Sequence[Attachment]:
-        """Attachments still to download (with their case), oldest first."""
-        query = (
-            select(Attachment)
-            .options(joinedload(Attachment.case), joinedload(Attachment.complaint))
-            .where(Attachment.stored_path.is_(None), Attachment.download_attempts < max_attempts)
-            .order_by(Attachment.id)
-            .limit(limit)
-        )
-        return (await self.session.scalars(query)).all()
+    async def with_owner(self, attachment_id: int) -> Attachment | None:
+        """The attachment with its case or complaint, as they are now."""
+        return await self.session.scalar(
+            select(Attachment).options(joinedload(Attachment.case), joinedload(Attachment.complaint))
+            .where(Attachment.id == attachment_id).execution_options(populate_existing=True))
+
+    @staticmethod
+    def _pending() -> Any:
+        return and_(Attachment.stored_path.is_(None), Attachment.rejected.is_(None))
+
+    @classmethod
+    def _due(cls, now: datetime) -> Any:
+        return and_(cls._pending(), or_(Attachment.next_attempt_at.is_(None), Attachment.next_attempt_at <= now))
+
+    async def claim_due(self, now: datetime, limit: int, until: datetime) -> list[Attachment]:
+        """Take up to ``limit`` attachments due for a download (with their case or complaint),
+        oldest first, and put their next attempt at ``until``: no other process takes them
+        meanwhile, and if this one dies they are tried again then. On PostgreSQL the candidates
+        are locked ``FOR UPDATE SKIP LOCKED``; the update re-checks that each is still due. The
+        caller commits."""
+        candidates = list(await self.session.scalars(
+            select(Attachment.id).where(self._due(now)).order_by(Attachment.id).limit(limit)
+            .with_for_update(skip_locked=True)))
+        if not candidates:
+            return []
+        claimed = set(await self.session.scalars(
+            update(Attachment).where(Attachment.id.in_(candidates), self._due(now))
+            .values(next_attempt_at=until).returning(Attachment.id)))
+        rows = await self.session.scalars(
+            select(Attachment).options(joinedload(Attachment.case), joinedload(Attachment.complaint))
+            .where(Attachment.id.in_(claimed)).order_by(Attachment.id).execution_options(populate_existing=True))
+        return list(rows)
+
+    async def next_attempt(self) -> datetime | None:
+        """When the earliest pending attachment is due (one never tried is due at once: ``None``
+        is returned only when nothing is pending)."""
+        row = (await self.session.execute(
+            select(func.count(Attachment.id).filter(Attachment.next_attempt_at.is_(None)),
+                   func.min(Attachment.next_attempt_at)).where(self._pending()))).one()
+        return clock_of(self.session)() if row[0] else row[1]
+
+    async def stored(self, attachment_id: int, path: str, content_type: str, now: datetime) -> None:
+        """The file is in the store at ``path``: whatever failed before is over."""
+        await self.session.execute(
+            update(Attachment).where(Attachment.id == attachment_id, self._pending()).values(
+                stored_path=path, stored_at=now, content_type=content_type, last_error=None,
+                next_attempt_at=None, failing_since=None))
+
+    async def refused(self, attachment_id: int, reason: str, content_type: str | None) -> bool:
+        """The file is not kept (``reason``: "type" or "size"); ``False`` if it was settled already."""
+        result = await self.session.execute(
+            update(Attachment).where(Attachment.id == attachment_id, self._pending()).values(
+                rejected=reason, content_type=content_type, next_attempt_at=None, failing_since=None))
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def failed(self, attachment_id: int, error: str, now: datetime, retry_at: datetime) -> None:
+        """An attempt failed: count it, keep the error, try again at ``retry_at``; the first
+        failure of a row starts its ``failing_since``."""
+        await self.session.execute(
+            update(Attachment).where(Attachment.id == attachment_id, self._pending()).values(
+                download_attempts=Attachment.download_attempts + 1, last_error=error[:500],
+                next_attempt_at=retry_at, failing_since=func.coalesce(Attachment.failing_since,
+                                                            literal(now, Attachment.failing_since.type))))
+
+    async def mark_reported(self, attachment_id: int, now: datetime, failing_before: datetime) -> bool:
+        """Note that the clerks are told of a file failing since before ``failing_before``;
+        ``True`` only the first time (so one report goes, whatever the processes)."""
+        result = await self.session.execute(
+            update(Attachment).where(Attachment.id == attachment_id, self._pending(),
+                                     Attachment.reported_at.is_(None),
+                                     Attachment.failing_since <= failing_before)
+            .values(reported_at=now))
+        return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 class OutboxRepository:

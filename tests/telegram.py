@@ -60,7 +60,7 @@ BOT_USER = User(id=123456789, is_bot=True, first_name="Kenes", username="kenes_t
 _ids = itertools.count(1)
 _message_ids = itertools.count(1000)  # shared, so a restarted bot never reuses an id
 _thread_ids = itertools.count(500)
-FILE_CONTENT = b"%PDF-1.4 fake scan"
+FILE_CONTENT = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a fake JPEG scan"
 
 
 def _now() -> datetime:
@@ -82,6 +82,13 @@ class RecordingSession(BaseSession):
         # Messages people sent, by (chat id, message id), so a copy shows what was copied.
         self.known: dict[tuple[int, int], Message] = {}
         self.downloads: list[str] = []
+        # Files Telegram keeps, by file id: their content (``FILE_CONTENT`` when not given), the
+        # ids whose getFile answer has no ``file_size``, how many bytes each download yielded,
+        # and what makes a download fail (called before each one; an exception it returns is raised).
+        self.files: dict[str, bytes] = {}
+        self.sizeless: set[str] = set()
+        self.served: list[int] = []
+        self.download_error: Callable[[str], BaseException | None] | None = None
         self.clock: Callable[[], datetime] | None = None  # when set, each request's time is kept
         self.times: list[datetime | None] = []
 
@@ -139,7 +146,8 @@ class RecordingSession(BaseSession):
         if isinstance(method, CopyMessage):
             return MessageId(message_id=next(_message_ids))
         if isinstance(method, GetFile):
-            return File(file_id=method.file_id, file_unique_id=f"u-{method.file_id}", file_size=len(FILE_CONTENT),
+            size = None if method.file_id in self.sizeless else len(self.files.get(method.file_id, FILE_CONTENT))
+            return File(file_id=method.file_id, file_unique_id=f"u-{method.file_id}", file_size=size,
                         file_path=f"documents/{method.file_id}.bin")
         if isinstance(method, SendMessage):
             return self._message(method.chat_id, next(_message_ids), method.text, method.reply_markup)
@@ -153,10 +161,26 @@ class RecordingSession(BaseSession):
             return True
         raise NotImplementedError(f"the fake Telegram has no answer for {type(method).__name__}")
 
-    async def stream_content(self, url: str, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
-        """A file download: the content is always ``FILE_CONTENT``; the URL is recorded."""
+    def keep_file(self, file_id: str, content: bytes, sized: bool = True) -> None:
+        """What Telegram serves for ``file_id`` (``sized=False``: getFile tells no size)."""
+        self.files[file_id] = content
+        if not sized:
+            self.sizeless.add(file_id)
+
+    async def stream_content(self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,
+                             chunk_size: int = 65536, raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+        """A file download, in chunks of ``chunk_size``: the file's content (``FILE_CONTENT`` unless
+        :meth:`keep_file` said otherwise), or the error ``download_error`` gives; the URL is recorded."""
         self.downloads.append(url)
-        yield FILE_CONTENT
+        self.served.append(0)
+        error = self.download_error(url) if self.download_error else None
+        if error is not None:
+            raise error
+        content = self.files.get(url.rsplit("/", 1)[-1].removesuffix(".bin"), FILE_CONTENT)
+        for start in range(0, len(content), chunk_size):
+            chunk = content[start:start + chunk_size]
+            self.served[-1] += len(chunk)
+            yield chunk
 
     async def close(self) -> None:
         return None
@@ -316,9 +340,14 @@ class ChatClient:
                           user_id=self.user_id if own else self.user_id + 1)
         return await self.send_content(contact=contact)
 
-    async def send_document(self, name: str, mime: str, size: int = 50_000) -> list[TelegramMethod[Any]]:
+    async def send_document(self, name: str, mime: str, size: int | None = 50_000,
+                            content: bytes | None = None) -> list[TelegramMethod[Any]]:
+        """A document as the sender's app describes it (``size=None``: no ``file_size``); with
+        ``content``, what Telegram then serves for it (getFile tells no size either when ``size`` is None)."""
         document = Document(file_id=f"doc-{next(_ids)}", file_unique_id=f"ud-{next(_ids)}", file_name=name,
                             mime_type=mime, file_size=size)
+        if content is not None:
+            self.session.keep_file(document.file_id, content, sized=size is not None)
         return await self.send_content(document=document)
 
     async def send_sticker(self) -> list[TelegramMethod[Any]]:

@@ -1,23 +1,16 @@
-"""The morning deadline watch and the downloading of scans into the file store."""
+"""The morning deadline watch (the downloading of scans: tests/test_scans.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from datetime import date, datetime, time
-from pathlib import Path
 
-import pytest
-from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods import GetFile
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.notifier import AttachmentDownloader, DeadlineWatch
+from bot.notifier import DeadlineWatch
 from domain.deadlines import ALMATY
 from domain.lifecycle import Action
-from storage.models import Attachment, OutboxMessage
+from storage.models import OutboxMessage
 from tests.conftest import CLERK_CHAT_ID, App, FakeClock
-from tests.telegram import FILE_CONTENT
 from tests.test_case_service import add_user, service, submit
 
 
@@ -72,37 +65,3 @@ async def test_the_watch_archives_results_not_collected(app: App, clock: FakeClo
     async with service(app) as cases:
         assert (await cases.get(number)).status == "archived"
     assert f"переданы в архив: {number}" in (await digests(app))[0]
-
-
-async def test_scans_are_downloaded_into_the_file_store(app: App, clock: FakeClock, settings: Settings) -> None:
-    await add_user(app, 7001, "ru")
-    number = await submit(app)
-    downloader = AttachmentDownloader(app.bot, app.sessions, settings.file_store_dir, clock=clock)
-    assert await downloader.download_pending() == 1
-    async with app.sessions() as session:
-        attachment = (await session.scalars(select(Attachment))).one()
-    assert attachment.stored_path == f"{number}/{attachment.id}-military_id.jpg"
-    assert (Path(settings.file_store_dir) / attachment.stored_path).read_bytes() == FILE_CONTENT
-    assert app.session.downloads == [f"https://api.telegram.org/file/bot{settings.bot_token.get_secret_value()}/"
-                                     "documents/file-1.bin"]
-    assert await downloader.download_pending() == 0, "nothing is downloaded twice"
-
-
-async def test_a_download_cut_off_leaves_no_half_file(app: App, clock: FakeClock, settings: Settings,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    await add_user(app, 7001, "ru")
-    await submit(app)
-    real = app.session.stream_content
-
-    async def cut_off(url: str, *args: object, **kwargs: object) -> AsyncGenerator[bytes, None]:
-        yield FILE_CONTENT[:5]
-        raise TelegramNetworkError(method=GetFile(file_id="x"), message="connection reset")
-
-    monkeypatch.setattr(app.session, "stream_content", cut_off)
-    downloader = AttachmentDownloader(app.bot, app.sessions, settings.file_store_dir, clock=clock)
-    assert await downloader.download_pending() == 0
-    assert [p for p in Path(settings.file_store_dir).rglob("*") if p.is_file()] == [], "nothing half-written"
-    monkeypatch.setattr(app.session, "stream_content", real)
-    assert await downloader.download_pending() == 1, "tried again"
-    files = [p for p in Path(settings.file_store_dir).rglob("*") if p.is_file()]
-    assert len(files) == 1 and files[0].read_bytes() == FILE_CONTENT
