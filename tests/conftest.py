@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -39,6 +41,16 @@ CLERK_CHAT_ID = -1001234567890
 TEST_SETTINGS = {"bot_token": TEST_TOKEN, "clerk_ids": str(CLERK_ID), "clerk_chat_id": CLERK_CHAT_ID,
                  "_env_file": None}
 DATABASE_URL = os.environ.get("KENES_TEST_DATABASE_URL")
+
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    # libfaketime 0.9.10 with FAKETIME_DONT_FAKE_MONOTONIC=1 (CI's far-off-date leg) turns the
+    # absolute monotonic deadline of Python's time.sleep (clock_nanosleep, TIMER_ABSTIME) into an
+    # invalid one: every time.sleep raises EINVAL, e.g. inside subprocess.run(timeout=...).
+    # select() takes a relative timeout and is left alone by libfaketime.
+    def _sleep(seconds: float) -> None:
+        select.select([], [], [], max(seconds, 0))
+
+    time.sleep = _sleep
 REDIS_URL = os.environ.get("KENES_TEST_REDIS_URL")
 
 
