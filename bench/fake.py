@@ -79,11 +79,15 @@ class FakeSession(BaseSession):
 
     shown: dict[int, Shown] = field(default_factory=dict)
     requests: int = 0
+    said: list[tuple[int, str]] = field(default_factory=list)  # (chat, text) of each message sent or edited
+    keep_said: bool = False  # fill ``said`` (bench/questions.py reads the answers)
 
     def __post_init__(self) -> None:
         super().__init__()
 
     def _message(self, chat_id: int, message_id: int, text: str | None, markup: Any) -> Message:
+        if self.keep_said and text:
+            self.said.append((chat_id, text))
         inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
         if inline is not None:
             self.shown[chat_id] = Shown(message_id, text or "", inline)

@@ -47,7 +47,6 @@ from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, system_clock
 from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.hours import DeskHours
-from domain.matching import Matcher
 from domain.slots import BookingConfig
 from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
 from handlers.filters import NotDialogButton
@@ -61,6 +60,7 @@ from storage.database import SessionFactory, clock_of, create_engine, create_ses
 from storage.fsm import SQLAlchemyStorage
 from storage.migrate import upgrade
 from storage.repositories import Repositories
+from understanding.engine import Understanding
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class Services:
     catalog: Catalog
     i18n: I18n
     renderer: Renderer
-    matcher: Matcher
+    understanding: Understanding
     calendar: WorkingCalendar
     notices: OutboxNotices
     booking_config: BookingConfig
@@ -150,7 +150,7 @@ def build_services(settings: Settings, clock: Clock) -> Services:
     i18n = create_i18n(settings.default_locale)
     renderer = Renderer(i18n)
     notices = OutboxNotices(renderer, catalog_, settings.default_locale, settings.clerk_chat_id)
-    return Services(catalog=catalog_, i18n=i18n, renderer=renderer, matcher=Matcher(catalog_),
+    return Services(catalog=catalog_, i18n=i18n, renderer=renderer, understanding=Understanding(catalog_),
                     calendar=WorkingCalendar(CalendarOverrides.load()), notices=notices,
                     booking_config=BookingConfig.load(), complaint_review_days=settings.complaint_review_days,
                     clock=clock)
@@ -174,7 +174,7 @@ def build_dispatcher(
         settings=settings,
         catalog=services.catalog,
         renderer=services.renderer,
-        matcher=services.matcher,
+        understanding=services.understanding,
         notices=services.notices,
         calendar=services.calendar,
         handoff_desk=HandoffDesk(settings.clerk_chat_id, settings.clerk_ids, DeskHours(*settings.clerk_hours),

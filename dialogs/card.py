@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Group, Row, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, SwitchTo
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
+from bot.answers import compose, pages_of
+from bot.i18n import N_
 from dialogs.common import (
-    FACT,
+    ASKED,
     GROUPS,
     KEYS,
     PURPOSE_APPLY,
     PURPOSE_BOOK,
     PURPOSE_CARD,
     PURPOSE_CHECKLIST,
+    asked_of,
     card_context,
     catalog_of,
     leave,
@@ -30,13 +35,16 @@ from dialogs.common import (
 from dialogs.navigation import open_placements
 from dialogs.states import CardSG
 from dialogs.widgets import I18nFormat
-from domain.catalog import Placement
-from domain.facts import SHORT_FACTS
 from domain.slots import bookable_standard
 
 # Cards mention web sites; a preview of one of them would only push the text away.
 NO_PREVIEW = LinkPreview(is_disabled=True)
 
+PAGE_STATES: dict[str, State] = {
+    "overview": CardSG.overview, "where": CardSG.where, "documents": CardSG.documents,
+    "refusal": CardSG.refusal, "complaints": CardSG.complaints, "contacts": CardSG.contacts,
+    "quality": CardSG.quality,
+}
 PAGES: dict[State, str] = {
     CardSG.overview: "card_overview.j2",
     CardSG.where: "card_where.j2",
@@ -51,7 +59,7 @@ PAGES: dict[State, str] = {
 async def on_start(start_data: Any, manager: DialogManager) -> None:
     data = start_data if isinstance(start_data, dict) else {}
     groups = data.get(GROUPS) or [data[KEYS]]
-    manager.dialog_data.update({GROUPS: groups, KEYS: [k for g in groups for k in g], FACT: data.get(FACT)})
+    manager.dialog_data.update({GROUPS: groups, KEYS: [k for g in groups for k in g], ASKED: data.get(ASKED)})
 
 
 async def get_page(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
@@ -63,24 +71,23 @@ async def get_page(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     return {"text": text, "bookable": bookable_standard(placement.standard)}
 
 
-def _answer_block(manager: DialogManager, placements: list[Placement], fact: str, short: bool) -> str:
-    catalog = catalog_of(manager)
-    renderer, locale = renderer_of(manager), locale_of(manager)
-    services = list({p.standard.service: catalog.service(p.standard.service) for p in placements}.values())
-    offices = list({p.office.name.kk: p.office for p in placements}.values())
-    header = renderer.render("fact_header.j2", locale, services=services, offices=offices)
-    template = "fact_short.j2" if short else "fact.j2"
-    body = renderer.render(template, locale, fact=fact, **card_context(manager, placements[0]))
-    return f"{header}\n\n{body}"
-
-
 async def get_fact(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    """The answer to the facts a question asked, for each group of placements sharing it."""
     data = dialog_manager.dialog_data
+    facts, focus = asked_of(data[ASKED])
     groups = [placements_of(dialog_manager, keys) for keys in data[GROUPS]]
-    single = len(groups) == 1 and len(groups[0]) == 1
-    short = not single and data[FACT] in SHORT_FACTS
-    text = "\n\n".join(_answer_block(dialog_manager, group, data[FACT], short) for group in groups)
-    return {"text": text, "one_standard": len({k[0] for k in data[KEYS]}) == 1}
+    text = compose(renderer_of(dialog_manager), catalog_of(dialog_manager), locale_of(dialog_manager), groups,
+                   facts, focus)
+    one_office = len({k[1] for k in data[KEYS]}) == 1
+    pages = pages_of(facts) if one_office else []
+    return {"text": text, "one_standard": len({k[0] for k in data[KEYS]}) == 1,
+            "pages": [(page, gettext(PAGE_LABELS[page])) for page in pages][:2],
+            "bookable": one_office and "booking" in facts and bookable_standard(groups[0][0].standard)}
+
+
+async def open_page(callback: CallbackQuery, widget: Any, manager: DialogManager, page: str) -> None:
+    """The card page an answer comes from (one office answered)."""
+    await manager.switch_to(PAGE_STATES[page])
 
 
 async def open_full_card(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -112,20 +119,19 @@ def _not_on(state: State) -> Any:
     return lambda data, widget, manager: manager.current_context().state != state
 
 
+# The card's pages and their buttons (msgids, translated where shown).
+PAGE_LABELS = {
+    "overview": N_("📄 Overview"), "where": N_("📍 Where and when"), "documents": N_("📑 Documents"),
+    "refusal": N_("⛔ Refusal"), "complaints": N_("📣 Complaints"), "contacts": N_("☎️ Contacts"),
+    "quality": N_("📊 Quality"),
+}
+
+
 def _page_buttons() -> Group:
-    pages = (
-        (CardSG.overview, I18nFormat("📄 Overview")),
-        (CardSG.where, I18nFormat("📍 Where and when")),
-        (CardSG.documents, I18nFormat("📑 Documents")),
-        (CardSG.refusal, I18nFormat("⛔ Refusal")),
-        (CardSG.complaints, I18nFormat("📣 Complaints")),
-        (CardSG.contacts, I18nFormat("☎️ Contacts")),
-        (CardSG.quality, I18nFormat("📊 Quality")),
-    )
     return Group(
         *(
-            SwitchTo(label, id=f"p_{state.state.split(':')[1]}", state=state, when=_not_on(state))
-            for state, label in pages
+            SwitchTo(I18nFormat(PAGE_LABELS[page]), id=f"p_{page}", state=state, when=_not_on(state))
+            for page, state in PAGE_STATES.items()
         ),
         width=2,
     )
@@ -149,6 +155,9 @@ def create_dialog() -> Dialog:
         *(_page(state) for state in PAGES),
         Window(
             Format("{text}"),
+            Select(Format("{item[1]}"), id="page", item_id_getter=itemgetter(0), items="pages",
+                   on_click=open_page),
+            Button(I18nFormat("📅 Book a visit"), id="book", on_click=open_booking, when="bookable"),
             Button(I18nFormat("📄 Full card"), id="full", on_click=open_full_card),
             Button(I18nFormat("✅ Check my documents"), id="checklist", on_click=open_checklist,
                    when="one_standard"),

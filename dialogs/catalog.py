@@ -14,7 +14,7 @@ from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import (
     ANSWERS,
-    FACT,
+    ASKED,
     KEYS,
     MEMBERS,
     PURPOSE,
@@ -30,8 +30,8 @@ from dialogs.navigation import decide
 from dialogs.states import CatalogSG
 from dialogs.widgets import I18nFormat
 from domain.catalog import Catalog, Placement
-from domain.matching import normalize
 from domain.slots import bookable_standard
+from understanding.normalize import words
 
 HISTORY = "history"
 ITEMS = "items"
@@ -45,7 +45,7 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
         if purpose != PURPOSE_BOOK or bookable_standard(p.standard)
     ]
     manager.dialog_data.update({
-        KEYS: keys, FACT: data.get(FACT), PURPOSE: purpose,
+        KEYS: keys, ASKED: data.get(ASKED), PURPOSE: purpose,
         MEMBERS: data.get(MEMBERS) or {}, ANSWERS: data.get(ANSWERS) or {}, HISTORY: [],
     })
 
@@ -75,7 +75,7 @@ def _choices(choice: Choice, sort: bool = False) -> Any:
         placements = _remaining(dialog_manager)
         items = _unique([choice(p, catalog, locale) for p in placements])
         if sort:
-            items.sort(key=lambda item: normalize(item[1]))  # Kazakh letters next to their Russian kin
+            items.sort(key=lambda item: words(item[1]))  # Kazakh letters next to their Russian kin
         first = placements[0]
         return {
             ITEMS: items,
@@ -114,7 +114,7 @@ def _select(attribute: str) -> Any:
         if not chosen:  # a button from an older list: show the current one again
             return
         data = manager.dialog_data
-        target = decide(manager, chosen, data[FACT], data[PURPOSE], data[MEMBERS], data[ANSWERS])
+        target = decide(manager, chosen, data[ASKED], data[PURPOSE], data[MEMBERS], data[ANSWERS])
         if target.state.group is CatalogSG:
             data[HISTORY].append([manager.current_context().state.state, data[KEYS]])
             data[KEYS] = target.data[KEYS]

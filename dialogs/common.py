@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiogram_dialog import DialogManager, ShowMode, StartMode
@@ -9,6 +10,7 @@ from aiogram_dialog.widgets.kbd import Start
 
 from dialogs.states import MenuSG
 from dialogs.widgets import I18nFormat
+from domain.facts import NO_FOCUS, Focus
 
 if TYPE_CHECKING:
     from bot.rendering import Renderer
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 KEYS = "keys"
 GROUPS = "groups"
 MEMBERS = "members"
-FACT = "fact"
+ASKED = "asked"  # what a question asked: {"facts": [...], "focus": {"indicators": [...], "documents": [...]}}
 PURPOSE = "purpose"
 PURPOSE_CARD = "card"
 PURPOSE_CHECKLIST = "checklist"
@@ -26,6 +28,21 @@ PURPOSE_APPLY = "apply"
 PURPOSE_BOOK = "book"
 PURPOSE_COMPLAIN = "complain"
 ANSWERS = "answers"
+
+
+def asked_data(facts: Sequence[str], focus: Focus) -> dict[str, Any] | None:
+    """What a question asked, as kept in dialog data (``None``: no fact, the whole card)."""
+    if not facts:
+        return None
+    return {"facts": list(facts), "focus": {"indicators": list(focus.indicators), "documents": list(focus.documents)}}
+
+
+def asked_of(data: dict[str, Any] | None) -> tuple[list[str], Focus]:
+    """The facts and focus kept by :func:`asked_data`."""
+    if not data:
+        return [], NO_FOCUS
+    focus = data.get("focus") or {}
+    return list(data["facts"]), Focus(tuple(focus.get("indicators", ())), tuple(focus.get("documents", ())))
 
 
 def catalog_of(manager: DialogManager) -> Catalog:

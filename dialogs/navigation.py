@@ -3,9 +3,9 @@
 The same steps serve the menu ("Services": all placements) and free-text questions (the
 placements a question may refer to): ask for the service, then the region, then the city,
 then the office, but only where the remaining placements differ. When the question asks
-for one fact and that fact is the same for every remaining placement, it is answered at
-once ("ЦОН работает в субботу?" needs no centre); a short fact that differs in at most
-``MAX_GROUPS`` ways is answered for each of them in one message ("Ақтау жұмыс уақыты").
+facts that are the same for every remaining placement, they are answered at once ("ЦОН
+работает в субботу?" needs no centre); facts that differ in at most ``MAX_GROUPS`` ways are
+answered for each of them in one message ("Ақтау жұмыс уақыты", both Shymkent centres).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from aiogram.fsm.state import State
 from aiogram_dialog import DialogManager, StartMode
 
+from bot.answers import compose
 from dialogs.common import (
     ANSWERS,
-    FACT,
+    ASKED,
     GROUPS,
     KEYS,
     MEMBERS,
@@ -28,18 +29,20 @@ from dialogs.common import (
     PURPOSE_CARD,
     PURPOSE_CHECKLIST,
     PURPOSE_COMPLAIN,
-    card_context,
+    asked_of,
+    catalog_of,
     locale_of,
     placements_of,
     renderer_of,
 )
 from dialogs.states import ApplicationSG, BookingSG, CardSG, CatalogSG, ChecklistSG, ComplaintSG
 from domain.catalog import Placement
-from domain.facts import SHORT_FACTS, group_by, signature
+from domain.facts import group
 from domain.slots import bookable_standard
 
 Keys = list[list[str]]
 MAX_GROUPS = 3
+MAX_ANSWER = 900  # characters: longer answers for several offices ask which one instead
 
 
 def _count(values: Sequence[str]) -> int:
@@ -61,19 +64,6 @@ def next_step(placements: Sequence[Placement], purpose: str = PURPOSE_CARD) -> S
     return None
 
 
-def render_fact(manager: DialogManager, placement: Placement, fact: str) -> str:
-    return renderer_of(manager).render(
-        "fact.j2", locale_of(manager), fact=fact, **card_context(manager, placement)
-    )
-
-
-def fact_groups(manager: DialogManager, placements: list[Placement], fact: str) -> list[list[Placement]]:
-    """Placements grouped by their answer to ``fact`` (by its numbers, or else its full text)."""
-    if fact in SHORT_FACTS:
-        return group_by(placements, lambda p: signature(p, fact))
-    return group_by(placements, lambda p: render_fact(manager, p, fact))
-
-
 @dataclass(frozen=True)
 class Target:
     """Where to go next: a dialog state and its start data."""
@@ -89,16 +79,18 @@ def key_id(key: Sequence[str]) -> str:
 def decide(
     manager: DialogManager,
     keys: Keys,
-    fact: str | None,
+    asked: dict | None,
     purpose: str,
     members: dict[str, Keys] | None = None,
     answers: dict[str, str] | None = None,
 ) -> Target:
     """Where a user with these remaining placements should go next.
 
-    With a ``fact``, placements giving the same answer are grouped and the user is only
-    asked to tell the groups apart (one placement stands for each group, ``members`` keeps
-    the rest), so "ЦОН в Караганде: адрес" asks for the centre, not for the certificate.
+    When facts were ``asked`` (see :func:`dialogs.common.asked_data`), placements giving the
+    same answers are grouped (domain.facts): up to ``MAX_GROUPS`` groups are answered at once;
+    otherwise the user is only asked to tell the groups apart (one placement stands for each
+    group, ``members`` keeps the rest), so "ЦОН в Караганде: адрес" asks for the centre, not
+    for the certificate.
     """
     members = members or {}
     placements = placements_of(manager, keys)
@@ -109,16 +101,18 @@ def decide(
     def expand(group: list[Placement]) -> Keys:
         return [m for p in group for m in members.get(key_id(p.key), [list(p.key)])]
 
-    if fact and purpose == PURPOSE_CARD:
-        groups = fact_groups(manager, placements, fact)
-        if len(groups) == 1 or (fact in SHORT_FACTS and len(groups) <= MAX_GROUPS):
-            return Target(CardSG.fact, {GROUPS: [expand(g) for g in groups], FACT: fact})
+    facts, focus = asked_of(asked)
+    if facts and purpose == PURPOSE_CARD:
+        groups = group(placements, facts, focus)
+        if len(groups) == 1 or (len(groups) <= MAX_GROUPS and len(compose(
+                renderer_of(manager), catalog_of(manager), locale_of(manager), groups, facts, focus)) <= MAX_ANSWER):
+            return Target(CardSG.fact, {GROUPS: [expand(g) for g in groups], ASKED: asked})
         placements = [g[0] for g in groups]
         members = {key_id(g[0].key): expand(g) for g in groups}
         keys = [list(p.key) for p in placements]
     step = next_step(placements, purpose)
     if step is not None:
-        return Target(step, {KEYS: keys, FACT: fact, PURPOSE: purpose, MEMBERS: members, ANSWERS: answers})
+        return Target(step, {KEYS: keys, ASKED: asked, PURPOSE: purpose, MEMBERS: members, ANSWERS: answers})
     if purpose in (PURPOSE_BOOK, PURPOSE_COMPLAIN):
         first = placements[0]
         state = BookingSG.day if purpose == PURPOSE_BOOK else ComplaintSG.topic
@@ -137,11 +131,11 @@ def decide(
 async def open_placements(
     manager: DialogManager,
     keys: Keys,
-    fact: str | None = None,
+    asked: dict | None = None,
     purpose: str = PURPOSE_CARD,
     mode: StartMode = StartMode.NORMAL,
     answers: dict[str, str] | None = None,
 ) -> None:
     """Start whichever dialog comes next for these placements."""
-    target = decide(manager, keys, fact, purpose, answers=answers)
+    target = decide(manager, keys, asked, purpose, answers=answers)
     await manager.start(target.state, data=target.data, mode=mode)

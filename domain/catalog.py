@@ -161,6 +161,7 @@ class Office(_Model):
     # e-service (the office decides online). Set by the loader.
     kind: Literal["psc", "dept", "egov"] = "dept"
     local_number: PositiveInt | None = None  # "№ 2" among the centres of its city
+    named_after: Identifier | None = None  # the city whose numbered centre it is, when it stands elsewhere
     aliases: list[NonEmpty] = Field(default_factory=list)  # districts, streets people name it by
 
 
@@ -304,6 +305,7 @@ class _Centre(_Model):
     name: Text
     address: Text
     local_number: PositiveInt | None = None
+    named_after: Identifier | None = None
     aliases: list[NonEmpty] = Field(default_factory=list)
 
 
@@ -431,7 +433,7 @@ def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:
             Office(
                 id=centre.id, number=centre.number, name=centre.name, city_id=centre.city_id,
                 city=cities[centre.city_id].name, address=centre.address, phones=centre.phones, kind="psc",
-                local_number=centre.local_number, aliases=centre.aliases,
+                local_number=centre.local_number, named_after=centre.named_after, aliases=centre.aliases,
             )
         )
 

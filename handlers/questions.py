@@ -1,4 +1,5 @@
-"""Free-text questions in Kazakh or Russian: the matching service card or the exact fact."""
+"""Free-text questions in Kazakh or Russian: the exact facts asked, small talk, or an honest
+answer when the subject is not one of Kenes' services."""
 
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, StartMode
 
 from bot.handoff import HandoffDesk
+from bot.rendering import Renderer
+from dialogs.common import asked_data
 from dialogs.navigation import open_placements
-from domain.catalog import Catalog
-from domain.matching import Matcher, candidates
+from domain.catalog import Catalog, Placement
 from handlers.commands import MENU_CALLBACK
 from handlers.filters import PRIVATE, Is, NotTypingIntoDialog
-from handlers.handoff import missed, understood
+from handlers.handoff import missed, talk_button, understood
+from understanding.engine import Query, Understanding, candidates
 
 logger = logging.getLogger(__name__)
 
 MAX_QUESTION_LENGTH = 500
 MAX_STACK_DEPTH = 5
+EGOV = "https://egov.kz"
 
 
 def menu_markup() -> InlineKeyboardMarkup:
@@ -31,10 +35,13 @@ def menu_markup() -> InlineKeyboardMarkup:
     )
 
 
-def _place_name(catalog: Catalog, place: str, locale: str) -> str:
-    kind, _sep, place_id = place.partition(":")
-    source = catalog.cities if kind == "city" else catalog.regions
-    return source[place_id].name.get(locale)
+def elsewhere_markup(desk: HandoffDesk) -> InlineKeyboardMarkup:
+    """Where to go for what Kenes does not do: eGov, a clerk, the menu."""
+    rows = [[InlineKeyboardButton(text=_("🌐 eGov.kz"), url=EGOV)]]
+    if desk.available:
+        rows.append([talk_button()])
+    rows.append([InlineKeyboardButton(text=_("🏠 Main menu"), callback_data=MENU_CALLBACK)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def unknown_command(message: Message) -> None:
@@ -43,8 +50,8 @@ async def unknown_command(message: Message) -> None:
 
 
 async def question(
-    message: Message, dialog_manager: DialogManager, matcher: Matcher, catalog: Catalog, i18n: I18n,
-    state: FSMContext, handoff_desk: HandoffDesk,
+    message: Message, dialog_manager: DialogManager, understanding: Understanding, catalog: Catalog,
+    renderer: Renderer, i18n: I18n, state: FSMContext, handoff_desk: HandoffDesk,
 ) -> None:
     text = message.text or ""
     if len(text) > MAX_QUESTION_LENGTH:
@@ -53,26 +60,41 @@ async def question(
               "«documents for a missionary».")
         )
         return
-    intent = matcher.match(text)
-    logger.info("question matched: services=%s fact=%s places=%s",
-                sorted(intent.services), intent.fact, sorted(intent.places))
-    if not intent.understood:
-        await message.answer(
-            _("Sorry, I did not understand the question. Try naming the service and what you "
-              "want to know, for example «Aktau working hours», or use the menu."),
-            reply_markup=await missed(state, handoff_desk),
-        )
+    query = understanding.parse(text)
+    logger.info("question: %s facts=%s services=%s kinds=%s places=%s", query.kind, query.facts,
+                sorted(query.services), sorted(query.office_kinds), sorted(query.cities | query.regions))
+    locale = i18n.current_locale
+    if query.kind == "smalltalk":
+        await understood(state)
+        await message.answer(renderer.render("smalltalk.j2", locale, kind=query.smalltalk), reply_markup=menu_markup())
+        return
+    if query.kind == "out_of_scope":
+        await understood(state)
+        await message.answer(renderer.render("out_of_scope.j2", locale, services=catalog.services),
+                             reply_markup=elsewhere_markup(handoff_desk))
+        return
+    if query.kind == "unknown":
+        await message.answer(renderer.render("not_understood.j2", locale, cities=_names(catalog, query, locale)),
+                             reply_markup=await missed(state, handoff_desk))
         return
     await understood(state)
-    found = candidates(catalog, intent)
+    found = candidates(catalog, query)
     if found.place_missed:
-        places = ", ".join(_place_name(catalog, p, i18n.current_locale) for p in sorted(intent.places))
-        await message.answer(
-            _("I have no office for this in {place}. Here is where it is provided:").format(place=places)
-        )
-    depth = len(dialog_manager.current_stack().intents)
+        await message.answer(_("I have no office for this in {place}. Here is where it is provided:").format(
+            place=", ".join(_names(catalog, query, locale))))
+    await answer(dialog_manager, found.placements, query)
+
+
+def _names(catalog: Catalog, query: Query, locale: str) -> list[str]:
+    places = [catalog.cities[c] for c in sorted(query.cities)] + [catalog.regions[r] for r in sorted(query.regions)]
+    return [place.name.get(locale) for place in places]
+
+
+async def answer(manager: DialogManager, placements: list[Placement], query: Query) -> None:
+    """Open the answer (or the card, or the step that tells the placements apart)."""
+    depth = len(manager.current_stack().intents)
     mode = StartMode.NORMAL if depth < MAX_STACK_DEPTH else StartMode.RESET_STACK
-    await open_placements(dialog_manager, [list(p.key) for p in found.placements], fact=intent.fact,
+    await open_placements(manager, [list(p.key) for p in placements], asked=asked_data(query.facts, query.focus),
                           mode=mode)
 
 

@@ -22,13 +22,13 @@ _FOLD = str.maketrans({
 _LATIN = (
     ("shch", "щ"), ("tsya", "тся"), ("tsa", "тса"), ("sch", "щ"),
     ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("tc", "ц"),
-    ("ya", "я"), ("yu", "ю"), ("yo", "е"), ("ye", "е"), ("ja", "я"), ("ju", "ю"),
+    ("ya", "я"), ("yu", "ю"), ("yo", "е"), ("ye", "е"),
     ("a", "а"), ("b", "б"), ("c", "ц"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"), ("h", "х"),
     ("i", "и"), ("j", "ж"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"),
     ("q", "к"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("v", "в"), ("w", "у"), ("x", "кс"),
     ("y", "ы"), ("z", "з"),
     # Kazakh Latin (2017–2021 alphabets) and Turkish-style letters
-    ("á", "а"), ("ä", "а"), ("ǵ", "г"), ("ğ", "г"), ("ń", "н"), ("ñ", "н"), ("ó", "о"), ("ö", "о"),
+    ("й", "й"), ("á", "а"), ("ä", "а"), ("ǵ", "г"), ("ğ", "г"), ("ń", "н"), ("ñ", "н"), ("ó", "о"), ("ö", "о"),
     ("ú", "у"), ("ü", "у"), ("ý", "у"), ("ı", "ы"), ("ş", "ш"), ("ç", "ч"), ("'", ""), ("`", ""),
 )
 _LATIN_RE = re.compile("|".join(re.escape(latin) for latin, _ in _LATIN))
@@ -44,9 +44,12 @@ def mostly_latin(text: str) -> bool:
     return letters > 0 and len(_LATIN_LETTER.findall(text)) * 2 > letters
 
 
+_VOWEL_Y = re.compile(r"(?<=[aeiou])y(?![aeiouy])")  # "semey", "raion" as "raiyon": й
+
+
 def to_cyrillic(text: str) -> str:
     """A Latin text in Cyrillic letters (lower case), by the usual transliteration habits."""
-    return _LATIN_RE.sub(lambda m: _LATIN_MAP[m.group(0)], text.lower())
+    return _LATIN_RE.sub(lambda m: _LATIN_MAP[m.group(0)], _VOWEL_Y.sub("й", text.lower()))
 
 
 def fold(word: str) -> str:

@@ -9,25 +9,42 @@ the ``exact`` list (frequent words one letter away from a stem) only matches its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from understanding.normalize import mostly_latin, to_cyrillic, words
+from understanding.normalize import mostly_latin, words
 
 SHORT_STEM = 3
 FUZZY_MIN_STEM = 6
 
 
+EXACT = "!"  # a stem written "word!" matches that whole word only
+_RAW = re.compile(r"[^\W_]+")
+
+
 def stems_of(phrase: str) -> list[tuple[str, ...]]:
     """The stem runs a phrase of the lexicon stands for: as written, and, for a phrase in
-    Latin letters (an e-mail word, "egov"), also transliterated, as a Latin question would be."""
-    runs = [words(phrase)]
-    lowered = phrase.lower()
-    if mostly_latin(lowered):
-        runs.append(tuple(w for w in (phrase.lower().split()) if w))
-        runs.append(words(to_cyrillic(lowered)))
+    Latin letters (an e-mail word, "egov"), also transliterated, as a Latin question would be.
+    A stem marked with "!" keeps the mark (exact match)."""
+    marked = phrase.replace(EXACT, " \x00 ")
+
+    def run(text: str) -> tuple[str, ...]:
+        parts = text.split("\x00")
+        out: list[str] = []
+        for index, part in enumerate(parts):
+            stems = list(words(part))
+            if index < len(parts) - 1 and stems:
+                stems[-1] += EXACT
+            out += stems
+        return tuple(out)
+
+    runs = [run(marked)]
+    lowered = marked.lower()
+    if mostly_latin(lowered):  # as a Latin word inside a Cyrillic question stays
+        runs.append(tuple(w + (EXACT if w.endswith("\x00") else "") for w in _RAW.findall(lowered)))
     return list(dict.fromkeys(r for r in runs if r))
 
 
@@ -36,6 +53,9 @@ class StemMatcher:
     """Whether a word is a form of a stem, remembering what it was asked."""
 
     exact: frozenset[str] = frozenset()
+    # Words that are words in their own right (the catalog's, everyday ones): never read as a
+    # typo of another word ("қандай" is not a misspelt "қандас"), only as a form of a stem.
+    known: frozenset[str] = frozenset()
     _cache: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def __call__(self, stem: str, word: str) -> bool:
@@ -46,13 +66,15 @@ class StemMatcher:
         return found
 
     def _matches(self, stem: str, word: str) -> bool:
+        if stem.endswith(EXACT):
+            return word == stem[:-1]
         if stem.isdigit() or word.isdigit():
             return stem == word
         if len(stem) <= SHORT_STEM:
             return word.startswith(stem) and len(word) <= len(stem) + 3
         if word.startswith(stem):
             return True
-        if len(stem) < FUZZY_MIN_STEM or len(word) < len(stem) - 1 or word in self.exact:
+        if len(stem) < FUZZY_MIN_STEM or len(word) < len(stem) - 1 or word in self.exact or word in self.known:
             return False
         return any(
             Levenshtein.distance(stem, word[:size], score_cutoff=1) <= 1
@@ -71,19 +93,26 @@ class Hit:
 
 @dataclass(frozen=True)
 class Entry:
+    """A run of stems and every value it stands for (a district names two centres)."""
+
     stems: tuple[str, ...]
-    value: str
-    weight: float
+    values: tuple[tuple[str, float], ...]
 
 
 class PhraseIndex:
-    """Phrases with the value each stands for; :meth:`find` lists the hits in a question,
-    longest phrases first, a word used by at most one hit."""
+    """Phrases with the values each stands for; :meth:`find` lists the hits in a question.
+
+    Where phrases overlap, the one matched with fewer typos wins, then the one with more
+    words, then the longer one; a word is used by one phrase (and all its values) at most.
+    """
 
     def __init__(self, entries: Iterable[tuple[str, str, float]], matcher: StemMatcher) -> None:
-        built = [Entry(stems, value, weight) for phrase, value, weight in entries for stems in stems_of(phrase)]
-        # Longer phrases first (by words, then letters): "алматы облысы" before "алматы".
-        self.entries = sorted(built, key=lambda e: (-len(e.stems), -sum(map(len, e.stems))))
+        merged: dict[tuple[str, ...], dict[str, float]] = {}
+        for phrase, value, weight in entries:
+            for stems in stems_of(phrase):
+                merged.setdefault(stems, {})[value] = weight
+        self.entries = sorted((Entry(stems, tuple(values.items())) for stems, values in merged.items()),
+                              key=lambda e: (-len(e.stems), -sum(map(len, e.stems))))
         self.matcher = matcher
         # Entries by the first letter of their first stem: a word is only compared with those
         # (a typo in the first letter is not forgiven).
@@ -93,17 +122,23 @@ class PhraseIndex:
 
     def find(self, tokens: Sequence[str], used: set[int] | None = None) -> list[Hit]:
         used = set() if used is None else used
-        found: list[tuple[int, int, Entry]] = []
+        found: list[tuple[tuple[int, int, int, int], Entry, int]] = []
         for start, token in enumerate(tokens):
             for rank, entry in self._by_letter.get(token[0], ()):
                 end = start + len(entry.stems)
-                if end <= len(tokens) and all(
-                        self.matcher(s, tokens[p]) for s, p in zip(entry.stems, range(start, end), strict=True)):
-                    found.append((rank, start, entry))
+                if end > len(tokens):
+                    continue
+                typos = 0
+                for stem, word in zip(entry.stems, tokens[start:end], strict=True):
+                    if not self.matcher(stem, word):
+                        break
+                    typos += not word.startswith(stem.rstrip(EXACT))
+                else:
+                    found.append(((typos, -len(entry.stems), rank, start), entry, start))
         hits: list[Hit] = []
-        for _rank, start, entry in sorted(found, key=lambda item: (item[0], item[1])):
+        for _order, entry, start in sorted(found, key=lambda item: item[0]):
             positions = tuple(range(start, start + len(entry.stems)))
             if not used.intersection(positions):
                 used.update(positions)
-                hits.append(Hit(entry.value, positions, entry.weight))
-        return hits
+                hits += [Hit(value, positions, weight) for value, weight in entry.values]
+        return sorted(hits, key=lambda h: h.positions)
