@@ -92,7 +92,7 @@ class UserMiddleware(BaseMiddleware):
         known = self.cache.get(from_user.id) if self.cache is not None else None
         if known is not None and known.blocked_at is None and repositories.now() - known.last_seen <= LAST_SEEN_STEP:
             data[OPEN_HANDOFF] = None
-            data["user"] = known.attach(repositories.session)
+            data["user"] = known  # read-only; repositories.users attaches it when it is changed
             return await handler(event, data)
         generation = self.cache.generation if self.cache is not None else 0
         user, handoff = await repositories.users.with_open_handoff(from_user.id)

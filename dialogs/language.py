@@ -35,9 +35,10 @@ async def on_language(callback: CallbackQuery, widget: Any, manager: DialogManag
         return
     repositories: Repositories = manager.middleware_data["repositories"]
     user = manager.middleware_data["user"]
-    changed = user.language != code
+    changed = user.language is not None and user.language != code
     await repositories.users.set_language(user, code)
-    if changed:  # reminders already written in the old language are written again
+    if changed:  # reminders already written in the old language are written again (a user
+        # choosing for the first time has booked nothing yet)
         await manager.middleware_data["bookings"].language_changed(user.id)
     await repositories.commit()
     manager.middleware_data["i18n"].current_locale = code

@@ -6,7 +6,8 @@ memory and writes what changed to the database in one transaction every ``write_
 seconds and when it closes (a normal stop or restart loses nothing; a crash, at most that
 last fraction of a second of dialog navigation; applications, bookings and complaints are
 written at once by their own transactions). Setting a key that is not in memory reads
-nothing (each new dialog has a key of its own): the half not set is read only if asked for.
+nothing (each new dialog has a key of its own): the half not set is read only if asked for;
+and the keys the table holds are read once, so a key that is not among them costs no query.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class SQLAlchemyStorage(BaseStorage):
         self._memory: OrderedDict[str, Record] = OrderedDict()
         self._dirty: set[str] = set()
         self._flusher: asyncio.Task[None] | None = None
+        # The keys the table holds, read once: a key that is neither in memory nor among them
+        # needs no query (a new dialog's context, a new user's stack). ``None``: not read yet.
+        self._stored: set[str] | None = None
 
     @classmethod
     def for_url(cls, url: str, clock: Clock, key_builder: KeyBuilder | None = None,
@@ -85,6 +89,10 @@ class SQLAlchemyStorage(BaseStorage):
                 )
                 await session.execute(statement)
 
+    async def _stored_keys(self) -> set[str]:
+        async with self._sessions() as session:
+            return set(await session.scalars(select(FsmRecord.key)))
+
     async def _read(self, key: str) -> Record:
         async with self._sessions() as session:
             row = (await session.execute(
@@ -98,7 +106,9 @@ class SQLAlchemyStorage(BaseStorage):
         once, what was set meanwhile kept over what was read."""
         record = self._memory.get(key)
         if record is None or record[half] is UNKNOWN:
-            stored = await self._read(key)
+            if self._stored is None:
+                self._stored = await self._stored_keys()
+            stored = await self._read(key) if key in self._stored else (None, "{}")
             state, data = self._memory.get(key, (UNKNOWN, UNKNOWN))  # a write during the read wins
             record = (stored[0] if state is UNKNOWN else state, stored[1] if data is UNKNOWN else data)
             self._memory[key] = record
@@ -147,6 +157,8 @@ class SQLAlchemyStorage(BaseStorage):
         except BaseException:
             self._dirty |= keys  # written by the next flush
             raise
+        if self._stored is not None:
+            self._stored |= keys
 
     # --- BaseStorage ------------------------------------------------------------------------
 
@@ -182,6 +194,7 @@ class SQLAlchemyStorage(BaseStorage):
         (for when the table was changed from outside this process)."""
         self._memory.clear()
         self._dirty.clear()
+        self._stored = None
 
     async def close(self) -> None:
         """Save what is still in memory, then close the storage's own connections."""

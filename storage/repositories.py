@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from storage.cache import KnownUser
 from storage.database import clock_of
 from storage.models import (
     Attachment,
@@ -59,8 +60,11 @@ class UserRepository:
             user.blocked_at = None
         return user
 
-    async def set_language(self, user: User, language: str) -> None:
-        user.language = language
+    async def set_language(self, user: User | KnownUser, language: str) -> User:
+        """Change a user's language (a user known from the cache is attached to the session first)."""
+        row = user.attach(self.session) if isinstance(user, KnownUser) else user
+        row.language = language
+        return row
 
     async def mark_blocked(self, user_id: int, at: datetime) -> None:
         await self.session.execute(update(User).where(User.id == user_id).values(blocked_at=at))
