@@ -44,9 +44,9 @@ from api.errors import (
 )
 from api.models import (
     AttachmentId,
+    Booking,
     BookingConflict,
     BookingDay,
-    BookingOut,
     CaseConflict,
     CaseDetail,
     CaseFilters,
@@ -123,7 +123,7 @@ def create_app(context: RegistryContext, token: str, *, auth_failures: int = 10,
     )
     app.include_router(_routes(context))
 
-    @app.get("/health", response_model=Health, tags=["health"],
+    @app.get("/health", summary="Health", response_model=Health, tags=["health"],
              responses={503: {"model": Health, "description": "The database cannot be written"}})
     async def health() -> Any:
         """Whether the database takes a write (one made in a transaction that is rolled back)."""
@@ -205,7 +205,7 @@ def _routes(context: RegistryContext) -> APIRouter:
             found = await bookings(session).get(number)
             return views.booking(found, _submit_minutes(context, found.standard_id))
 
-    @router.get("/cases", response_model=CaseList, tags=["cases"], responses=responses())
+    @router.get("/cases", summary="List cases", response_model=CaseList, tags=["cases"], responses=responses())
     async def list_cases(filters: Annotated[CaseFilters, Query()]) -> Any:
         """Cases, earliest due first."""
         async with _session(context) as session:
@@ -215,7 +215,8 @@ def _routes(context: RegistryContext) -> APIRouter:
                                          offset=filters.offset)
             return CaseList(cases=[views.case_summary(c, service) for c in found])
 
-    @router.get("/cases/{number}", response_model=CaseDetail, tags=["cases"], responses=responses(404))
+    @router.get("/cases/{number}", summary="One case", response_model=CaseDetail, tags=["cases"],
+                responses=responses(404))
     async def get_case(number: Annotated[Number, PathParam()]) -> Any:
         """One case with its history and attachments."""
         try:
@@ -223,7 +224,7 @@ def _routes(context: RegistryContext) -> APIRouter:
         except CaseNotFound:
             return error_response(404, "not_found", "no such case")
 
-    @router.post("/cases/{number}/actions", response_model=CaseDetail, tags=["cases"],
+    @router.post("/cases/{number}/actions", summary="Move a case", response_model=CaseDetail, tags=["cases"],
                  responses=responses(404, 413, s409=(CaseConflict, "The move does not apply now, or the case was "
                                                                     "moved by someone else meanwhile")))
     async def move_case(number: Annotated[Number, PathParam()], body: CaseMove) -> Any:
@@ -246,7 +247,8 @@ def _routes(context: RegistryContext) -> APIRouter:
             return await _after_race(exc, lambda: current_case(number), "concurrent",
                                      "the case was changed by someone else meanwhile; look at it again")
 
-    @router.get("/complaints", response_model=ComplaintList, tags=["complaints"], responses=responses())
+    @router.get("/complaints", summary="List complaints", response_model=ComplaintList, tags=["complaints"],
+                responses=responses())
     async def list_complaints(filters: Annotated[ComplaintFilters, Query()]) -> Any:
         """Complaints, earliest review day first."""
         async with _session(context) as session:
@@ -255,7 +257,7 @@ def _routes(context: RegistryContext) -> APIRouter:
                                          overdue=filters.overdue, limit=filters.limit, offset=filters.offset)
             return ComplaintList(complaints=[views.complaint_summary(c, service) for c in found])
 
-    @router.get("/complaints/{number}", response_model=ComplaintDetail, tags=["complaints"],
+    @router.get("/complaints/{number}", summary="One complaint", response_model=ComplaintDetail, tags=["complaints"],
                 responses=responses(404))
     async def get_complaint(number: Annotated[Number, PathParam()]) -> Any:
         """One complaint with its history and files."""
@@ -264,7 +266,8 @@ def _routes(context: RegistryContext) -> APIRouter:
         except ComplaintNotFound:
             return error_response(404, "not_found", "no such complaint")
 
-    @router.post("/complaints/{number}/actions", response_model=ComplaintDetail, tags=["complaints"],
+    @router.post("/complaints/{number}/actions", summary="Move a complaint", response_model=ComplaintDetail,
+                 tags=["complaints"],
                  responses=responses(404, 413, s409=(ComplaintConflict, "The move does not apply now, or the "
                                                                          "complaint was moved meanwhile")))
     async def move_complaint(number: Annotated[Number, PathParam()], body: ComplaintMove) -> Any:
@@ -286,7 +289,8 @@ def _routes(context: RegistryContext) -> APIRouter:
             return await _after_race(exc, lambda: current_complaint(number), "concurrent",
                                      "the complaint was changed by someone else meanwhile; look at it again")
 
-    @router.get("/bookings", response_model=BookingDay, tags=["bookings"], responses=responses())
+    @router.get("/bookings", summary="An office's day", response_model=BookingDay, tags=["bookings"],
+                responses=responses())
     async def list_bookings(office: Annotated[OfficeId, Query()],  # type: ignore[valid-type]
                             day: Annotated[Day, Query(alias="date", json_schema_extra={"format": "date"},
                                                       description="YYYY-MM-DD, in 2000-2099")]) -> Any:
@@ -300,7 +304,7 @@ def _routes(context: RegistryContext) -> APIRouter:
                           waited_within_limit=within,
                           share_within_limit=round(within / len(served), 3) if served else None)
 
-    @router.post("/bookings/{number}/visit", response_model=BookingOut, tags=["bookings"],
+    @router.post("/bookings/{number}/visit", summary="Mark a visit", response_model=Booking, tags=["bookings"],
                  responses=responses(404, 413, s409=(BookingConflict, "The mark does not apply now, or the visit "
                                                                        "was marked meanwhile")))
     async def mark_visit(number: Annotated[Number, PathParam()], body: VisitMark) -> Any:
@@ -320,7 +324,7 @@ def _routes(context: RegistryContext) -> APIRouter:
             return await _after_race(exc, lambda: current_booking(number), "concurrent",
                                      "the booking was changed meanwhile")
 
-    @router.get("/attachments/{id}/content", tags=["attachments"], response_class=FileResponse,
+    @router.get("/attachments/{id}/content", summary="A stored file", tags=["attachments"], response_class=FileResponse,
                 responses={
                     200: {"description": "The stored file, as an attachment", "content": {"*/*": {}}},
                     **responses(404, s410=(Refused, "The file was refused (its type or size)")),

@@ -72,14 +72,15 @@ def lost_race(exc: BaseException) -> bool:
 def unavailable(exc: BaseException) -> str | None:
     """What cannot be used when ``exc`` means the database or the file store is out of
     service (rather than a mistake in the code), else None."""
-    for cause in _causes(exc):
-        if isinstance(cause, OSError) and (cause.errno in UNAVAILABLE_ERRNOS or isinstance(cause, ConnectionError)):
-            return "storage"
-        if isinstance(cause, OperationalError | DisconnectionError | PoolTimeout):
-            return "database"
+    causes = _causes(exc)
+    for cause in causes:
+        if isinstance(cause, OperationalError | DisconnectionError | PoolTimeout | ConnectionError):
+            return "database"  # the API connects to nothing else
         if isinstance(cause, DBAPIError) and (
                 cause.connection_invalidated or _sqlstate(cause).startswith(UNAVAILABLE_SQLSTATES)):
             return "database"
+    if any(isinstance(cause, OSError) and cause.errno in UNAVAILABLE_ERRNOS for cause in causes):
+        return "storage"
     return None
 
 

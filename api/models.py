@@ -178,7 +178,7 @@ class Named(Response):
     name: Text
 
 
-class AttachmentOut(Response):
+class Attachment(Response):
     id: int
     document_id: str
     kind: str = Field(description="photo or document")
@@ -202,7 +202,7 @@ class CaseSummary(Response):
     overdue: bool
 
 
-class CaseEventOut(Response):
+class CaseEvent(Response):
     at: Moment
     actor: str
     action: CaseEventAction
@@ -221,8 +221,8 @@ class CaseDetail(CaseSummary):
     closed_at: Moment | None
     allowed_actions: list[Action]
     refusal_grounds: list[Text]
-    history: list[CaseEventOut]
-    attachments: list[AttachmentOut]
+    history: list[CaseEvent]
+    attachments: list[Attachment]
 
 
 class CaseList(Response):
@@ -242,7 +242,7 @@ class ComplaintSummary(Response):
     overdue: bool
 
 
-class ComplaintEventOut(Response):
+class ComplaintEvent(Response):
     at: Moment
     actor: str
     action: ComplaintAction
@@ -260,15 +260,15 @@ class ComplaintDetail(ComplaintSummary):
     forwarded_to: str | None
     closed_at: Moment | None
     allowed_actions: list[ComplaintAction]
-    history: list[ComplaintEventOut]
-    attachments: list[AttachmentOut]
+    history: list[ComplaintEvent]
+    attachments: list[Attachment]
 
 
 class ComplaintList(Response):
     complaints: list[ComplaintSummary]
 
 
-class BookingOut(Response):
+class Booking(Response):
     number: str
     service: str
     standard: str
@@ -285,7 +285,7 @@ class BookingDay(Response):
     office: str
     date: date
     wait_limit_minutes: int
-    bookings: list[BookingOut]
+    bookings: list[Booking]
     served: int
     waited_within_limit: int
     share_within_limit: float | None
@@ -340,4 +340,4 @@ class ComplaintConflict(Error):
 class BookingConflict(Error):
     """409: the mark does not apply now, or someone else marked the visit meanwhile."""
 
-    current: BookingOut
+    current: Booking

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from api.models import (
-    AttachmentOut,
-    BookingOut,
-    CaseDetail,
-    CaseEventOut,
-    CaseSummary,
-    ComplaintDetail,
-    ComplaintEventOut,
-    ComplaintSummary,
-    Named,
-    Text,
-)
+from api import models as out
 from domain.deadlines import ALMATY
 from registry.bookings import waited_minutes
 from registry.cases import CaseService
@@ -23,12 +12,12 @@ from registry.complaints import ComplaintService, addressee
 from storage.models import Attachment, Booking, Case, Complaint
 
 
-def _text(value: object) -> Text:
-    return Text.model_validate(value, from_attributes=True)
+def _text(value: object) -> out.Text:
+    return out.Text.model_validate(value, from_attributes=True)
 
 
-def attachment(a: Attachment) -> AttachmentOut:
-    return AttachmentOut(
+def attachment(a: Attachment) -> out.Attachment:
+    return out.Attachment(
         id=a.id, document_id=a.document_id, kind=a.kind, mime_type=a.mime_type, content_type=a.content_type,
         file_name=a.file_name, file_size=a.file_size, stored=a.stored_path is not None,
         rejected=a.rejected if a.rejected in ("type", "size") else None,
@@ -36,24 +25,24 @@ def attachment(a: Attachment) -> AttachmentOut:
     )
 
 
-def case_summary(case: Case, service: CaseService) -> CaseSummary:
+def case_summary(case: Case, service: CaseService) -> out.CaseSummary:
     catalog = service.catalog
     placement = catalog.placement(case.standard_id, case.office_id)
-    return CaseSummary(
+    return out.CaseSummary(
         number=case.number or "",
         status=case.status,
-        service=Named(id=case.service_id, name=_text(catalog.service(case.service_id).name)),
+        service=out.Named(id=case.service_id, name=_text(catalog.service(case.service_id).name)),
         standard=case.standard_id,
-        office=Named(id=case.office_id, name=_text(placement.office.name)),
+        office=out.Named(id=case.office_id, name=_text(placement.office.name)),
         submitted_at=case.submitted_at,
         due_date=case.due_date,
         overdue=service.is_overdue(case),
     )
 
 
-def case_detail(case: Case, service: CaseService) -> CaseDetail:
+def case_detail(case: Case, service: CaseService) -> out.CaseDetail:
     grounds = service.catalog.standard(case.standard_id).refusal_grounds
-    return CaseDetail(
+    return out.CaseDetail(
         **dict(case_summary(case, service)),
         applicant=case.applicant,
         details=case.details,
@@ -62,7 +51,7 @@ def case_detail(case: Case, service: CaseService) -> CaseDetail:
         allowed_actions=service.actions(case),
         refusal_grounds=[_text(g) for g in grounds],
         history=[
-            CaseEventOut(
+            out.CaseEvent(
                 at=e.at, actor=e.actor, action=e.action, from_=e.from_status, to=e.to_status, comment=e.comment,
                 ground=e.ground, ground_text=_text(grounds[e.ground]) if e.ground is not None else None,
                 due_date=e.due_date,
@@ -73,14 +62,14 @@ def case_detail(case: Case, service: CaseService) -> CaseDetail:
     )
 
 
-def complaint_summary(complaint: Complaint, service: ComplaintService) -> ComplaintSummary:
+def complaint_summary(complaint: Complaint, service: ComplaintService) -> out.ComplaintSummary:
     placement = service.placement(complaint)
-    return ComplaintSummary(
+    return out.ComplaintSummary(
         number=complaint.number or "",
         status=complaint.status,
         topic=complaint.topic,
         standard=complaint.standard_id,
-        office=Named(id=complaint.office_id, name=_text(placement.office.name)),
+        office=out.Named(id=complaint.office_id, name=_text(placement.office.name)),
         addressee=_text(addressee(placement)),
         case=complaint.case.number if complaint.case else None,
         registered_at=complaint.registered_at,
@@ -89,8 +78,8 @@ def complaint_summary(complaint: Complaint, service: ComplaintService) -> Compla
     )
 
 
-def complaint_detail(complaint: Complaint, service: ComplaintService) -> ComplaintDetail:
-    return ComplaintDetail(
+def complaint_detail(complaint: Complaint, service: ComplaintService) -> out.ComplaintDetail:
+    return out.ComplaintDetail(
         **dict(complaint_summary(complaint, service)),
         text=complaint.text,
         complainant=complaint.complainant,
@@ -100,7 +89,7 @@ def complaint_detail(complaint: Complaint, service: ComplaintService) -> Complai
         closed_at=complaint.closed_at,
         allowed_actions=service.actions(complaint),
         history=[
-            ComplaintEventOut(at=e.at, actor=e.actor, action=e.action, from_=e.from_status, to=e.to_status,
+            out.ComplaintEvent(at=e.at, actor=e.actor, action=e.action, from_=e.from_status, to=e.to_status,
                               outcome=e.outcome, comment=e.comment)
             for e in complaint.events
         ],
@@ -113,9 +102,9 @@ def _local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(ALMATY) if moment else None
 
 
-def booking(b: Booking, limit: int) -> BookingOut:
+def booking(b: Booking, limit: int) -> out.Booking:
     waited = waited_minutes(b)
-    return BookingOut(
+    return out.Booking(
         number=b.number or "",
         service=b.service_id,
         standard=b.standard_id,

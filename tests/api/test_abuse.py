@@ -4,6 +4,7 @@ whether the database takes a write."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import logging
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import RegistryContext, create_app
 from bot.config import Settings
+from storage.database import create_engine, create_session_factory
 from storage.models import Attachment, CaseEvent
 from storage.repositories import Repositories
 from tests.api.conftest import AUTH
@@ -225,3 +227,20 @@ async def test_docs_load_nothing_from_the_internet(api: httpx.AsyncClient) -> No
     assert "http://" not in page.text and "https://" not in page.text
     for asset in assets:
         assert (await api.get(asset)).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["postgresql+asyncpg://postgres@127.0.0.1:1/kenes", "sqlite+aiosqlite:///{tmp}"])
+async def test_a_database_out_of_reach_is_a_json_503(registry: RegistryContext, clock: FakeClock, tmp_path: Path,
+                                                     url: str) -> None:
+    engine = create_engine(url.format(tmp=tmp_path))  # port 1 refuses; a folder is no SQLite file
+    gone = dataclasses.replace(registry, sessions=create_session_factory(engine, clock))
+    transport = httpx.ASGITransport(app=create_app(gone, AUTH["Authorization"].split()[1]))
+    async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
+        health = await client.get("/health")
+        listing = await client.get("/api/v1/cases", headers=AUTH)
+        move = await client.post("/api/v1/cases/26-000001/actions", headers=AUTH, json={"action": "accept"})
+    await engine.dispose()
+    assert health.status_code == 503 and health.json()["database"].startswith("unavailable")
+    for answer in (listing, move):
+        assert answer.status_code == 503 and answer.json()["error"] == "unavailable", answer.text
+        assert "database" in answer.json()["message"] and answer.headers["Retry-After"]
