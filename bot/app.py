@@ -29,9 +29,10 @@ from aiogram.fsm.strategy import FSMStrategy
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from aiogram_dialog import setup_dialogs
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.app import RegistryContext, create_app
+from api.server import ApiServer
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, SeenUpdates
 from bot.handoff import HandoffDesk
@@ -51,7 +52,6 @@ from domain.slots import BookingConfig
 from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
 from handlers.filters import NotDialogButton
 from jobs.scans import MB, AttachmentDownloader
-from registry.api import RegistryContext, create_app
 from registry.bookings import BookingService
 from registry.cases import CaseService
 from registry.complaints import ComplaintService
@@ -290,8 +290,9 @@ async def prepare_database(settings: Settings, clock: Clock) -> tuple[AsyncEngin
     return engine, create_session_factory(engine, clock)
 
 
-async def start_registry_api(settings: Settings, sessions: SessionFactory, services: Services) -> web.AppRunner | None:
-    """Serve the registry API on ``REGISTRY_HOST:REGISTRY_PORT``; off without ``REGISTRY_TOKEN``."""
+async def start_registry_api(settings: Settings, sessions: SessionFactory, services: Services) -> ApiServer | None:
+    """Serve the registry API on ``REGISTRY_HOST:REGISTRY_PORT`` (uvicorn, on this event loop);
+    off without ``REGISTRY_TOKEN``."""
     if settings.registry_token is None:
         logger.info("registry API is off (REGISTRY_TOKEN is not set)")
         return None
@@ -299,11 +300,10 @@ async def start_registry_api(settings: Settings, sessions: SessionFactory, servi
                               notices=services.notices, file_store=settings.file_store_dir,
                               booking_config=services.booking_config, clock=services.clock,
                               complaint_review_days=services.complaint_review_days)
-    runner = web.AppRunner(create_app(context, settings.registry_token.get_secret_value()), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, settings.registry_host, settings.registry_port).start()
-    logger.info("registry API on http://%s:%s", settings.registry_host, settings.registry_port)
-    return runner
+    server = ApiServer(create_app(context, settings.registry_token.get_secret_value()), settings.registry_host,
+                       settings.registry_port)
+    await server.start()
+    return server
 
 
 async def run(settings: Settings) -> None:
@@ -357,7 +357,7 @@ async def run(settings: Settings) -> None:
         stop.set()
         await asyncio.gather(*background, return_exceptions=True)
         if api is not None:
-            await api.cleanup()
+            await api.stop()
         await bot.session.close()
         await storage.close()
         await isolation.close()

@@ -115,9 +115,11 @@ class FakeBotAPI:
                         "reply_markup": message.markup},
         })
 
-    async def wait_for(self, predicate: Any, timeout: float = 20.0) -> tuple[str, dict[str, Any]]:
-        """The first call (from now on) for which ``predicate(method, params)`` is true."""
-        start = len(self.calls)
+    async def wait_for(self, predicate: Any, timeout: float = 20.0,
+                       since: int | None = None) -> tuple[str, dict[str, Any]]:
+        """The first call (from now on, or from call number ``since``) for which
+        ``predicate(method, params)`` is true."""
+        start = len(self.calls) if since is None else since
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             for method, params in self.calls[start:]:
@@ -131,10 +133,11 @@ class FakeBotAPI:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._called.wait(), remaining)
 
-    async def wait_text(self, fragment: str, timeout: float = 20.0) -> str:
-        """The next message sent or edited whose text contains ``fragment``."""
+    async def wait_text(self, fragment: str, timeout: float = 20.0, since: int | None = None) -> str:
+        """The next message sent or edited (from now on, or from call number ``since``) whose
+        text contains ``fragment``."""
         _, params = await self.wait_for(
-            lambda m, p: m in ("sendMessage", "editMessageText") and fragment in p.get("text", ""), timeout
+            lambda m, p: m in ("sendMessage", "editMessageText") and fragment in p.get("text", ""), timeout, since
         )
         return params["text"]
 

@@ -11,7 +11,7 @@ from storage.models import Base
 from tests.conftest import App, ChatClient, FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
-APPLICATION = ("bot", "handlers", "dialogs", "domain", "storage", "registry", "services", "jobs", "web")
+APPLICATION = ("api", "bot", "handlers", "dialogs", "domain", "storage", "registry", "services", "jobs", "web")
 MACHINE_CLOCK = re.compile(r"\b(?:datetime\.now|datetime\.utcnow|date\.today|time\.time)\(")
 
 
