@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 import tempfile
@@ -134,6 +135,8 @@ async def the_bot(args: argparse.Namespace, database_url: str) -> tuple[Contende
     numbers = await seed_cases(services, sessions, args.users)
     people = [SimulatedUser(bot, dp, session, 10_000 + n, "kk" if n % 2 else "ru") for n in range(args.users)]
     await journey(SimulatedUser(bot, dp, session, 9_999), 0, numbers[0])  # warm up (templates, caches)
+    gc.collect()
+    gc.freeze()  # as bot.app.run does once started
 
     async def steps(n: int, person: SimulatedUser) -> None:
         await journey(person, n, numbers[n])

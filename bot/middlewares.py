@@ -54,21 +54,22 @@ class InFlightUpdates(BaseMiddleware):
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """One session per update; handlers get ``session``, ``repositories`` and a service per
-    factory given (``cases``, ``bookings``, ``complaints``), all over that session."""
+    """One session per update, made when first used; handlers get ``repositories`` and a
+    service per factory given (``cases``, ``bookings``, ``complaints``), all over that session."""
 
     def __init__(self, sessions: SessionFactory, factories: Mapping[str, Callable[[Repositories], object]]) -> None:
         self.sessions = sessions
         self.factories = dict(factories)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.sessions() as session:
-            repositories = Repositories(session)
-            data["session"] = session
-            data["repositories"] = repositories
-            for name, factory in self.factories.items():
-                data[name] = factory(repositories)
+        repositories = Repositories.lazy(self.sessions)
+        data["repositories"] = repositories
+        for name, factory in self.factories.items():
+            data[name] = factory(repositories)
+        try:
             return await handler(event, data)
+        finally:
+            await repositories.close()
 
 
 class UserMiddleware(BaseMiddleware):

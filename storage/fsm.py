@@ -82,12 +82,13 @@ class SQLAlchemyStorage(BaseStorage):
         async with self._sessions.begin() as session:
             insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
             for rows, columns in groups:
-                statement = insert(FsmRecord).values(rows)
+                # One statement (compiled once, then cached) executed for all rows.
+                statement = insert(FsmRecord)
                 statement = statement.on_conflict_do_update(
                     index_elements=[FsmRecord.key],
                     set_={name: statement.excluded[name] for name in ("updated_at", *columns)},
                 )
-                await session.execute(statement)
+                await session.execute(statement, rows)
 
     async def _stored_keys(self) -> set[str]:
         async with self._sessions() as session:

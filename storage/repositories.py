@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select, update
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.cache import KnownUser
-from storage.database import clock_of
+from storage.database import SessionFactory, clock_of
 from storage.models import (
     Attachment,
     Case,
@@ -394,22 +395,71 @@ class JobRepository:
 
 
 class Repositories:
-    """All repositories over one session, with the explicit commit."""
+    """All repositories over one session, with the explicit commit.
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.users = UserRepository(session)
-        self.cases = CaseRepository(session)
-        self.complaints = ComplaintRepository(session)
-        self.handoffs = HandoffRepository(session)
-        self.attachments = AttachmentRepository(session)
-        self.outbox = OutboxRepository(session)
-        self.survey = SurveyRepository(session)
-        self.jobs = JobRepository(session)
+    Given a session factory instead of a session (:meth:`lazy`), the session is made when a
+    repository is first used: most updates of the bot need no query, and a session costs
+    time to make and to close. :meth:`close` closes it if it was made.
+    """
+
+    def __init__(self, session: AsyncSession | None = None, *, sessions: SessionFactory | None = None) -> None:
+        if session is None and sessions is None:
+            raise ValueError("give a session or a session factory")
+        self._session = session
+        self._sessions = sessions
+
+    @classmethod
+    def lazy(cls, sessions: SessionFactory) -> Repositories:
+        return cls(sessions=sessions)
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            assert self._sessions is not None
+            self._session = self._sessions()
+        return self._session
+
+    @cached_property
+    def users(self) -> UserRepository:
+        return UserRepository(self.session)
+
+    @cached_property
+    def cases(self) -> CaseRepository:
+        return CaseRepository(self.session)
+
+    @cached_property
+    def complaints(self) -> ComplaintRepository:
+        return ComplaintRepository(self.session)
+
+    @cached_property
+    def handoffs(self) -> HandoffRepository:
+        return HandoffRepository(self.session)
+
+    @cached_property
+    def attachments(self) -> AttachmentRepository:
+        return AttachmentRepository(self.session)
+
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        return OutboxRepository(self.session)
+
+    @cached_property
+    def survey(self) -> SurveyRepository:
+        return SurveyRepository(self.session)
+
+    @cached_property
+    def jobs(self) -> JobRepository:
+        return JobRepository(self.session)
 
     def now(self) -> datetime:
-        """The current moment, from the session's clock."""
-        return clock_of(self.session)()
+        """The current moment, from the session's clock (no session is made for it)."""
+        source: AsyncSession | SessionFactory = self._session if self._session is not None else self._sessions  # type: ignore[assignment]
+        return clock_of(source)()
 
     async def commit(self) -> None:
         await self.session.commit()
+
+    async def close(self) -> None:
+        """Close the session, if one was made."""
+        if self._session is not None:
+            await self._session.close()
