@@ -136,6 +136,9 @@ class SimulatedUser:
         return Chat(id=self.user_id, type="private", first_name="Bench")
 
     async def feed(self, update: Update) -> None:
+        # Mounted on the bot, as the updates polling or the webhook hands over are (otherwise
+        # the dispatcher copies every update once more to mount it).
+        update = Update.model_validate(update.model_dump(), context={"bot": self.bot})
         began = time.perf_counter()
         await self.dp.feed_update(self.bot, update)
         self.latencies.append(time.perf_counter() - began)

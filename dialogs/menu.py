@@ -16,8 +16,10 @@ from handlers.handoff import open_handoff
 
 
 def _template(name: str) -> Any:
+    """A getter of a text that depends on the language alone (rendered once per language)."""
+
     async def getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-        return {"text": renderer_of(dialog_manager).render(name, locale_of(dialog_manager)),
+        return {"text": renderer_of(dialog_manager).render_static(name, locale_of(dialog_manager), name),
                 "desk": dialog_manager.middleware_data["handoff_desk"].available}
 
     return getter

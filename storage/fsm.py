@@ -3,7 +3,8 @@
 With several processes (PostgreSQL) conversation state belongs in Redis; this storage
 serves one process. For SQLite, the default single-process setup, it keeps the state in
 memory and writes what changed to the database in one transaction every ``write_behind``
-seconds and when it closes (a normal stop or restart loses nothing; a crash, at most that
+seconds and when it closes (kept as Python objects in between, like aiogram's MemoryStorage;
+a normal stop or restart loses nothing; a crash, at most that
 last fraction of a second of dialog navigation; applications, bookings and complaints are
 written at once by their own transactions). Setting a key that is not in memory reads
 nothing (each new dialog has a key of its own): the half not set is read only if asked for;
@@ -15,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -42,7 +42,7 @@ class Unknown(enum.Enum):
 
 
 UNKNOWN = Unknown.UNKNOWN
-Record = tuple[str | Unknown | None, str | Unknown]  # state, data as JSON
+Record = tuple[str | Unknown | None, dict[str, Any] | Unknown]  # state, data
 
 
 class SQLAlchemyStorage(BaseStorage):
@@ -66,6 +66,7 @@ class SQLAlchemyStorage(BaseStorage):
         # The keys the table holds, read once: a key that is neither in memory nor among them
         # needs no query (a new dialog's context, a new user's stack). ``None``: not read yet.
         self._stored: set[str] | None = None
+        self._writing = False
 
     @classmethod
     def for_url(cls, url: str, clock: Clock, key_builder: KeyBuilder | None = None,
@@ -98,7 +99,7 @@ class SQLAlchemyStorage(BaseStorage):
         async with self._sessions() as session:
             row = (await session.execute(
                 select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key))).first()
-        return (row.state, json.dumps(row.data)) if row else (None, "{}")
+        return (row.state, dict(row.data)) if row else (None, {})
 
     # --- the memory (write-behind) ---------------------------------------------------------
 
@@ -109,14 +110,15 @@ class SQLAlchemyStorage(BaseStorage):
         if record is None or record[half] is UNKNOWN:
             if self._stored is None:
                 self._stored = await self._stored_keys()
-            stored = await self._read(key) if key in self._stored else (None, "{}")
+            stored = await self._read(key) if key in self._stored else (None, {})
             state, data = self._memory.get(key, (UNKNOWN, UNKNOWN))  # a write during the read wins
             record = (stored[0] if state is UNKNOWN else state, stored[1] if data is UNKNOWN else data)
             self._memory[key] = record
         self._memory.move_to_end(key)
         return record
 
-    def _remember(self, key: str, state: str | Unknown | None = UNKNOWN, data: str | Unknown = UNKNOWN) -> None:
+    def _remember(self, key: str, state: str | Unknown | None = UNKNOWN,
+                  data: dict[str, Any] | Unknown = UNKNOWN) -> None:
         """Sets the state or the data of a record. A key not in memory is not read first: the
         other half stays unknown, is left as stored when written, and read when asked for."""
         old = self._memory.get(key, (UNKNOWN, UNKNOWN))
@@ -133,10 +135,13 @@ class SQLAlchemyStorage(BaseStorage):
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self._write_behind or 0)
+        self._writing = True  # from here on, close() waits rather than cancels
         try:
             await self.flush()
         except Exception:
             logger.exception("could not save conversation state; will retry")
+        finally:
+            self._writing = False
 
     async def flush(self) -> None:
         """Write every record changed since the last flush, in one transaction."""
@@ -152,7 +157,7 @@ class SQLAlchemyStorage(BaseStorage):
             columns = tuple(name for name, value in (("state", state), ("data", data)) if value is not UNKNOWN)
             groups.setdefault(columns, []).append({
                 "key": key, "state": None if state is UNKNOWN else state,
-                "data": {} if data is UNKNOWN else json.loads(data), "updated_at": now})
+                "data": {} if data is UNKNOWN else data, "updated_at": now})
         try:
             await self._write([(rows, columns) for columns, rows in groups.items()])
         except BaseException:
@@ -185,10 +190,12 @@ class SQLAlchemyStorage(BaseStorage):
             row = {"key": name, "state": None, "data": dict(data), "updated_at": self._clock()}
             await self._write([([row], ("data",))])
             return
-        self._remember(name, data=json.dumps(dict(data)))
+        self._remember(name, data=dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        return dict(json.loads(await self._load(key, 1)))
+        # Copied one level deep, as aiogram's MemoryStorage does (aiogram-dialog builds new
+        # dicts for each save); kept as objects, serialised only when written to the table.
+        return dict(await self._load(key, 1))
 
     def forget(self) -> None:
         """Drop the in-memory copy without saving it: the next read comes from the database
@@ -200,9 +207,12 @@ class SQLAlchemyStorage(BaseStorage):
     async def close(self) -> None:
         """Save what is still in memory, then close the storage's own connections."""
         if self._flusher is not None and not self._flusher.done():
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            if self._writing:  # cancelled mid-write, a transaction would be left holding the lock
                 await self._flusher
+            else:
+                self._flusher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._flusher
         if self._write_behind is not None:
             await self.flush()
         if self._engine is not None:
