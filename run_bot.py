@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import sys
 
-from bot.config import SettingsError, load_settings
+from config import SettingsError, load_settings
 
 
 def main() -> int:

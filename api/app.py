@@ -2,7 +2,7 @@
 
 Every ``/api/`` request needs ``Authorization: Bearer <REGISTRY_TOKEN>`` (401 without it,
 429 after a burst of wrong ones from one address); ``/docs``, ``/openapi.json`` and
-``/health`` need none. Moves go through the services of ``registry/`` (the same code as the
+``/health`` need none. Moves go through the services of ``services/`` (the same code as the
 clerks' commands in Telegram). A move that lost a race with another writer is a 409 with
 the current state, like a move the lifecycle does not allow now.
 """
@@ -70,9 +70,9 @@ from domain.complaints import ComplaintAction
 from domain.deadlines import WorkingCalendar, local_date
 from domain.lifecycle import Action, IllegalTransition
 from domain.slots import BookingConfig
-from registry.bookings import BookingError, BookingService
-from registry.cases import CaseNotFound, CaseService, Notices
-from registry.complaints import ComplaintNotFound, ComplaintService
+from services.bookings import BookingError, BookingService
+from services.cases import CaseNotFound, CaseService, Notices
+from services.complaints import ComplaintNotFound, ComplaintService
 from storage.database import SessionFactory
 from storage.models import JobRun
 from storage.repositories import Repositories

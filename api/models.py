@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 
 from domain.complaints import CLERK_ACTIONS, MAX_TEXT, TOPICS, ComplaintAction, ComplaintStatus, Outcome
 from domain.lifecycle import Action, Status
-from registry.bookings import VISIT_EVENTS
+from services.bookings import VISIT_EVENTS
 
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from api import models as out
 from domain.deadlines import ALMATY
-from registry.bookings import waited_minutes
-from registry.cases import CaseService
-from registry.complaints import ComplaintService, addressee
+from services.bookings import waited_minutes
+from services.cases import CaseService
+from services.complaints import ComplaintService, addressee
 from storage.models import Attachment, Booking, Case, Complaint
 
 

@@ -27,10 +27,10 @@ from sqlalchemy import select  # noqa: E402
 
 from bench.fake import fresh_database  # noqa: E402
 from bot.app import build_services  # noqa: E402
-from bot.config import load_settings  # noqa: E402
+from config import load_settings  # noqa: E402
 from domain.deadlines import ALMATY  # noqa: E402
 from domain.slots import BookingConfig  # noqa: E402
-from registry.bookings import BookingError, BookingService  # noqa: E402
+from services.bookings import BookingError, BookingService  # noqa: E402
 from storage.database import create_session_factory  # noqa: E402
 from storage.models import Booking, User  # noqa: E402
 from storage.repositories import Repositories  # noqa: E402

@@ -40,7 +40,7 @@ from aiogram.types import (
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from registry.cases import NewApplication
+from services.cases import NewApplication
 from storage.database import create_engine
 from storage.migrate import upgrade
 

@@ -43,7 +43,7 @@ from sqlalchemy import delete, func, select  # noqa: E402
 
 from bench.fake import application, fresh_database  # noqa: E402
 from bot.app import build_services  # noqa: E402
-from bot.config import load_settings  # noqa: E402
+from config import load_settings  # noqa: E402
 from domain.clock import system_clock  # noqa: E402
 from domain.lifecycle import Action  # noqa: E402
 from storage.database import create_engine, create_session_factory  # noqa: E402

@@ -11,7 +11,7 @@ chose the question's language) to the whole bot (middlewares, dialogs, templates
 in-memory SQLite database), and the reply is judged by what it says:
 
 * a question about facts is answered right when the reply contains, for every fact asked,
-  its answer (domain/facts.py, rendered by bot/templates/answer.j2) at one of the labelled
+  its answer (domain/facts.py, rendered by presentation/templates/answer.j2) at one of the labelled
   offices, and every string the writers copied from the standard (``expect``: phones, days,
   hours; both Shymkent centres' phones when the question asks for "the" ЦОН of Shymkent);
 * a question that needs a question back (``clarify``) is right when the bot asks which
@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.fake import FakeSession, SimulatedUser, fresh_database, percentile  # noqa: E402
 from bot.app import build_bot, build_dispatcher, build_fsm, build_services  # noqa: E402
-from bot.config import load_settings  # noqa: E402
+from config import load_settings  # noqa: E402
 from domain.catalog import Placement  # noqa: E402
 from domain.clock import system_clock  # noqa: E402
 from domain.facts import FACTS, NO_FOCUS  # noqa: E402

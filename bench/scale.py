@@ -40,7 +40,7 @@ from redis.asyncio import Redis  # noqa: E402
 from bench.fake import fresh_database, percentile  # noqa: E402
 from bench.updates import journey, seed_cases  # noqa: E402
 from bot.app import build_services  # noqa: E402
-from bot.config import load_settings  # noqa: E402
+from config import load_settings  # noqa: E402
 from domain.clock import system_clock  # noqa: E402
 from storage.database import create_session_factory  # noqa: E402
 from tests.fake_bot_api import FakeBotAPI, ShownMessage  # noqa: E402

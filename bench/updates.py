@@ -46,7 +46,7 @@ from aiogram_dialog.widgets.text import Const, Format  # noqa: E402
 
 from bench.fake import FakeSession, SimulatedUser, application, fresh_database, percentile  # noqa: E402
 from bot.app import build_bot, build_dispatcher, build_fsm, build_services  # noqa: E402
-from bot.config import load_settings  # noqa: E402
+from config import load_settings  # noqa: E402
 from domain.clock import system_clock  # noqa: E402
 from storage.database import create_session_factory  # noqa: E402
 from storage.repositories import Repositories  # noqa: E402

@@ -34,15 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import RegistryContext, create_app
 from api.server import ApiServer
-from bot.config import SUPPORTED_LOCALES, Settings
 from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, SeenUpdates
-from bot.handoff import HandoffDesk
-from bot.i18n import N_, LanguageMiddleware, create_i18n
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
 from bot.notifier import DeadlineWatch, OutboxNotices, OutboxWorker, Pacing
-from bot.rendering import Renderer
 from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
+from config import SUPPORTED_LOCALES, Settings
 from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
 from dialogs.widgets import KenesMessageManager, unique_intent_ids
 from domain.catalog import Catalog, load_catalog
@@ -51,11 +48,14 @@ from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.hours import DeskHours
 from domain.slots import BookingConfig
 from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
-from handlers.filters import NotDialogButton
 from jobs.scans import MB, AttachmentDownloader
-from registry.bookings import BookingService
-from registry.cases import CaseService
-from registry.complaints import ComplaintService
+from presentation.filters import NotDialogButton
+from presentation.i18n import N_, LanguageMiddleware, create_i18n
+from presentation.rendering import Renderer
+from services.bookings import BookingService
+from services.cases import CaseService
+from services.complaints import ComplaintService
+from services.handoff import HandoffDesk
 from storage.cache import UserCache
 from storage.database import SessionFactory, clock_of, create_engine, create_session_factory
 from storage.fsm import SQLAlchemyStorage

@@ -38,16 +38,16 @@ from aiogram.utils.i18n import gettext
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.labels import survey_answer_labels
-from bot.rendering import Renderer
 from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.complaints import ComplaintAction
 from domain.deadlines import ALMATY, WorkingCalendar, local_date
 from domain.lifecycle import Status
 from domain.slots import reminder_times
-from registry.cases import SURVEY_ANSWERS, CaseService
-from registry.complaints import ComplaintService, addressee
+from presentation.labels import survey_answer_labels
+from presentation.rendering import Renderer
+from services.cases import SURVEY_ANSWERS, CaseService
+from services.complaints import ComplaintService, addressee
 from storage.database import SessionFactory
 from storage.models import (
     Attachment,
@@ -78,7 +78,7 @@ def survey_markup(number: str, question: int, labels: tuple[str, str, str],
 
 
 class OutboxNotices:
-    """Renders the notices of case changes into the outbox (registry.cases.Notices)."""
+    """Renders the notices of case changes into the outbox (services.cases.Notices)."""
 
     def __init__(self, renderer: Renderer, catalog: Catalog, default_locale: str,
                  clerk_chat_id: int | None = None, wake: Callable[[], None] | None = None) -> None:

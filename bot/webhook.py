@@ -17,7 +17,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.config import Settings
+from config import Settings
 
 logger = logging.getLogger(__name__)
 

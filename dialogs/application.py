@@ -30,7 +30,7 @@ from dialogs.widgets import I18nFormat, Input
 from domain.catalog import Document, Standard
 from domain.checklist import relevant_questions, valid_answer
 from domain.identifiers import is_valid_iin_or_bin
-from registry.cases import CaseService, NewApplication, NewAttachment
+from services.cases import CaseService, NewApplication, NewAttachment
 
 STANDARD, OFFICE, ANSWERS, ASK = "standard", "office", "answers", "ask"
 APPLICANT, FIELDS, PUBLICATIONS, FILES = "applicant", "fields", "publications", "files"

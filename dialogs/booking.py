@@ -23,12 +23,12 @@ from aiogram_dialog.widgets.kbd.calendar_kbd import (
 from aiogram_dialog.widgets.text import Format, Text
 from babel.dates import format_date, format_time
 
-from bot.labels import booking_error
 from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.states import BookingSG, MyBookingsSG
 from dialogs.widgets import I18nFormat
 from domain.deadlines import ALMATY, local_date
-from registry.bookings import BookingError, BookingService
+from presentation.labels import booking_error
+from services.bookings import BookingError, BookingService
 
 STANDARD, OFFICE, DAY, START, MOVING, NUMBER = "standard", "office", "day", "start", "moving", "number"
 CALENDAR = "calendar"

@@ -13,8 +13,6 @@ from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, SwitchTo
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
-from bot.answers import compose, pages_of
-from bot.i18n import N_
 from dialogs.common import (
     ASKED,
     GROUPS,
@@ -36,6 +34,8 @@ from dialogs.navigation import open_placements
 from dialogs.states import CardSG
 from dialogs.widgets import I18nFormat
 from domain.slots import bookable_standard
+from presentation.answers import compose, pages_of
+from presentation.i18n import N_
 
 # Cards mention web sites; a preview of one of them would only push the text away.
 NO_PREVIEW = LinkPreview(is_disabled=True)

@@ -14,7 +14,7 @@ from aiogram_dialog.widgets.text import Format
 from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.states import CasesSG
 from dialogs.widgets import I18nFormat
-from registry.cases import CaseNotFound, CaseService
+from services.cases import CaseNotFound, CaseService
 
 NUMBER = "number"
 

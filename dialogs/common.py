@@ -13,8 +13,8 @@ from dialogs.widgets import I18nFormat
 from domain.facts import NO_FOCUS, Focus
 
 if TYPE_CHECKING:
-    from bot.rendering import Renderer
     from domain.catalog import Catalog, Placement
+    from presentation.rendering import Renderer
 
 # Keys kept in dialog data and start data.
 KEYS = "keys"

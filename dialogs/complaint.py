@@ -20,7 +20,6 @@ from aiogram_dialog.widgets.kbd import Button, Column, RequestContact, Row, Scro
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Format
 
-from bot.labels import complaint_topic
 from dialogs.common import PURPOSE, PURPOSE_COMPLAIN, catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.forms import clean_name
 from dialogs.states import CatalogSG, ComplaintSG, MyComplaintsSG
@@ -28,8 +27,9 @@ from dialogs.uploads import file_of, phone_of
 from dialogs.widgets import I18nFormat, Input
 from domain.complaints import MAX_NOTE, MAX_TEXT, MIN_TEXT, OPEN, TOPICS, ComplaintStatus
 from domain.lifecycle import IllegalTransition
-from registry.cases import CaseNotFound, CaseService, NewAttachment
-from registry.complaints import ComplaintNotFound, ComplaintService, NewComplaint, addressee
+from presentation.labels import complaint_topic
+from services.cases import CaseNotFound, CaseService, NewAttachment
+from services.complaints import ComplaintNotFound, ComplaintService, NewComplaint, addressee
 
 STANDARD, OFFICE, CASE, TOPIC, TEXT, FILES = "standard", "office", "case", "topic", "text", "files"
 NAME, PHONE, NUMBER, REVIEWING, FIRST = "name", "phone", "number", "reviewing", "first"

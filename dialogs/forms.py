@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import N_
+from presentation.i18n import N_
 
 MAX_TEXT = 300
 MAX_PUBLICATIONS = 20

@@ -10,7 +10,7 @@ from aiogram_dialog import Dialog, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.kbd import Column, Select
 from aiogram_dialog.widgets.text import Format
 
-from bot.config import SUPPORTED_LOCALES
+from config import SUPPORTED_LOCALES
 from dialogs.common import locale_of
 from dialogs.states import LanguageSG, MenuSG
 from dialogs.widgets import I18nFormat

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from aiogram.fsm.state import State
 from aiogram_dialog import DialogManager, StartMode
 
-from bot.answers import compose
 from dialogs.common import (
     ANSWERS,
     ASKED,
@@ -39,6 +38,7 @@ from dialogs.states import ApplicationSG, BookingSG, CardSG, CatalogSG, Checklis
 from domain.catalog import Placement
 from domain.facts import group
 from domain.slots import bookable_standard
+from presentation.answers import compose
 
 Keys = list[list[str]]
 MAX_GROUPS = 3

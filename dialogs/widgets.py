@@ -19,7 +19,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.input.base import MessageHandlerFunc
 from aiogram_dialog.widgets.text import Text
 
-from handlers.filters import Is
+from presentation.filters import Is
 
 
 class I18nFormat(Text):
@@ -35,7 +35,7 @@ class I18nFormat(Text):
 
 class Input(MessageInput):
     """aiogram-dialog's MessageInput, its content-type check done on the event loop rather
-    than in a worker thread (see :class:`handlers.filters.Is`)."""
+    than in a worker thread (see :class:`presentation.filters.Is`)."""
 
     def __init__(self, func: MessageHandlerFunc, content_types: Sequence[str] | str = ContentType.ANY) -> None:
         types = [content_types] if isinstance(content_types, str) else list(content_types)

@@ -5,7 +5,7 @@ and days off by transfer; it is also open on a weekend day the Government made a
 day. Slots run from opening to closing in ``slot_minutes`` steps, none overlapping the lunch
 break, none ending after closing. A slot can be booked from ``min_notice`` after now up to
 ``horizon_days`` ahead. Times are in Asia/Almaty. Occupancy lives in the database
-(``registry/bookings.py``); this module knows nothing of Telegram or storage.
+(``services/bookings.py``); this module knows nothing of Telegram or storage.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
-from bot.labels import booking_error
 from bot.notifier import BOOKING_PREFIX
 from dialogs.states import MyBookingsSG
-from handlers.filters import PRIVATE, Is
-from registry.bookings import BookingError, BookingService
+from presentation.filters import PRIVATE, Is
+from presentation.labels import booking_error
+from services.bookings import BookingError, BookingService
 
 
 async def my_bookings(message: Message, dialog_manager: DialogManager) -> None:

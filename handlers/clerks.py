@@ -3,7 +3,7 @@
 
 Clerks are the users in ``CLERK_IDS``; they work in a private chat with the bot or in the
 clerks' group (``CLERK_CHAT_ID``). Anyone else gets a polite "not allowed" and nothing changes.
-Moves go through :class:`registry.cases.CaseService`, like the registry API's.
+Moves go through :class:`services.cases.CaseService`, like the registry API's.
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_percent
 
-from bot.config import Settings
-from bot.labels import booking_error, status_name
-from bot.rendering import Renderer
+from config import Settings
 from dialogs.forms import FORMS
 from domain.catalog import Catalog
 from domain.deadlines import ALMATY, local_date
 from domain.lifecycle import Action, IllegalTransition
-from handlers.filters import Is, clerk_actor
-from registry.bookings import BookingError, BookingService, waited_minutes
-from registry.cases import CaseNotFound, CaseService, parse_number
+from presentation.filters import Is, clerk_actor
+from presentation.labels import booking_error, status_name
+from presentation.rendering import Renderer
+from services.bookings import BookingError, BookingService, waited_minutes
+from services.cases import CaseNotFound, CaseService, parse_number
 from storage.models import Booking, Case
 
 logger = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
-from bot.rendering import Renderer
 from dialogs.states import CasesSG, CatalogSG, LanguageSG, MenuSG
 from handlers.complaints import open_own
-from handlers.filters import PRIVATE, Is
-from registry.cases import parse_number
+from presentation.filters import PRIVATE, Is
+from presentation.rendering import Renderer
+from services.cases import parse_number
 from storage.models import User
 from storage.repositories import Repositories
 

@@ -1,7 +1,7 @@
 """/complaint NUMBER and /complaints: clerks review complaints (take, answer, forward), and a
 complainant opens their own.
 
-Moves go through :class:`registry.complaints.ComplaintService`, like the registry API's. An
+Moves go through :class:`services.complaints.ComplaintService`, like the registry API's. An
 answer's text and the body a complaint is forwarded to are typed by the clerk (``/cancel`` stops).
 """
 
@@ -19,14 +19,14 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, StartMode
 
-from bot.labels import complaint_status
-from bot.rendering import Renderer
 from dialogs.states import MyComplaintsSG
 from domain.complaints import MAX_NOTE, MAX_TEXT, ComplaintAction, Outcome
 from domain.lifecycle import IllegalTransition
 from handlers.clerks import Clerk, ClerkPlace, not_allowed_button, not_allowed_message
-from handlers.filters import PRIVATE, Is, clerk_actor
-from registry.complaints import ComplaintNotFound, ComplaintService, addressee, parse_number
+from presentation.filters import PRIVATE, Is, clerk_actor
+from presentation.labels import complaint_status
+from presentation.rendering import Renderer
+from services.complaints import ComplaintNotFound, ComplaintService, addressee, parse_number
 from storage.models import Complaint
 
 logger = logging.getLogger(__name__)

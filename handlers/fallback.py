@@ -14,10 +14,10 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog.utils import CB_SEP
 
-from bot.handoff import HandoffDesk
-from handlers.filters import PRIVATE, Is, NotTypingIntoDialog
 from handlers.handoff import missed
 from handlers.questions import menu_markup
+from presentation.filters import PRIVATE, Is, NotTypingIntoDialog
+from services.handoff import HandoffDesk
 
 
 async def not_text(message: Message, state: FSMContext, handoff_desk: HandoffDesk) -> None:

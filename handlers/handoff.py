@@ -1,4 +1,4 @@
-"""Talking to a clerk (see :mod:`bot.handoff`): the applicant's side and the clerks' topics.
+"""Talking to a clerk (see :mod:`services.handoff`): the applicant's side and the clerks' topics.
 
 While a hand-off is open, whatever the applicant sends goes to the clerks, except /start
 and /menu, the «Back to the bot» button or any of the bot's buttons, which return them to the
@@ -23,13 +23,13 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.utils import CB_SEP
 from babel.dates import format_datetime
 
-from bot.config import Settings
-from bot.handoff import DeskUnavailable, HandoffDesk
 from bot.middlewares import OPEN_HANDOFF
+from config import Settings
 from dialogs.states import MenuSG
 from domain.deadlines import ALMATY
 from handlers.commands import MENU_CALLBACK
-from handlers.filters import PRIVATE, Is, clerk_actor
+from presentation.filters import PRIVATE, Is, clerk_actor
+from services.handoff import DeskUnavailable, HandoffDesk
 from storage.models import Handoff
 from storage.repositories import Repositories
 

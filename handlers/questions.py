@@ -12,14 +12,14 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, StartMode
 
-from bot.handoff import HandoffDesk
-from bot.rendering import Renderer
 from dialogs.common import asked_data
 from dialogs.navigation import open_placements
 from domain.catalog import Catalog, Placement
 from handlers.commands import MENU_CALLBACK
-from handlers.filters import PRIVATE, Is, NotTypingIntoDialog
 from handlers.handoff import missed, talk_button, understood
+from presentation.filters import PRIVATE, Is, NotTypingIntoDialog
+from presentation.rendering import Renderer
+from services.handoff import HandoffDesk
 from understanding.engine import Query, Understanding, candidates
 
 logger = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.notifier import COMPLAINT_SURVEY_PREFIX, SURVEY_PREFIX, OutboxNotices, survey_markup
-from bot.rendering import Renderer
-from handlers.filters import Is
-from registry.cases import CaseNotFound, CaseService
-from registry.complaints import ComplaintNotFound, ComplaintService
+from presentation.filters import Is
+from presentation.rendering import Renderer
+from services.cases import CaseNotFound, CaseService
+from services.complaints import ComplaintNotFound, ComplaintService
 from storage.models import Case, Complaint
 
 T = TypeVar("T")

@@ -28,7 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Services, build_bot, build_dispatcher, build_fsm, build_services
-from bot.config import Settings, load_settings
+from config import Settings, load_settings
 from domain.deadlines import ALMATY
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -66,7 +66,7 @@ def pytest_report_header() -> str:
 def no_worker_threads(monkeypatch: pytest.MonkeyPatch) -> object:
     """Fails a test whose updates ran a filter or handler in a worker thread: aiogram does that
     for anything that is not a coroutine function, a bare ``F`` filter included (wrap it in
-    ``handlers.filters.Is``; use ``dialogs.widgets.Input`` for a dialog's message input)."""
+    ``presentation.filters.Is``; use ``dialogs.widgets.Input`` for a dialog's message input)."""
     ran: list[str] = []
     to_thread = asyncio.to_thread
 

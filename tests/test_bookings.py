@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.notifier import OutboxWorker
 from domain.deadlines import ALMATY
-from registry.bookings import BookingError, BookingService, parse_number, waited_minutes
+from services.bookings import BookingError, BookingService, parse_number, waited_minutes
 from storage.models import Booking, OutboxMessage
 from storage.repositories import Repositories
 from tests.conftest import App, FakeClock

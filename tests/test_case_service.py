@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.lifecycle import Action, IllegalTransition
-from registry.cases import CaseNotFound, CaseService, NewApplication, NewAttachment, parse_number
+from services.cases import CaseNotFound, CaseService, NewApplication, NewAttachment, parse_number
 from storage.models import CaseEvent, OutboxMessage, User
 from storage.repositories import Repositories
 from tests.conftest import CLERK_CHAT_ID, App, FakeClock

@@ -13,8 +13,8 @@ from domain.complaints import ComplaintAction, ComplaintStatus, allowed_actions,
 from domain.deadlines import ALMATY, CalendarOverrides, WorkingCalendar
 from domain.hours import DeskHours
 from domain.lifecycle import IllegalTransition
-from registry.cases import NewAttachment
-from registry.complaints import ComplaintNotFound, ComplaintService, NewComplaint, parse_number
+from services.cases import NewAttachment
+from services.complaints import ComplaintNotFound, ComplaintService, NewComplaint, parse_number
 from storage.models import OutboxMessage, SurveyAnswer
 from storage.repositories import Repositories
 from tests.conftest import CLERK_CHAT_ID, App, FakeClock

@@ -16,7 +16,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
 from aiogram.methods import GetFile, SendMessage
 from sqlalchemy import select
 
-from bot.config import Settings
+from config import Settings
 from jobs.scans import MB, AttachmentDownloader
 from storage.models import Attachment, OutboxMessage
 from tests.conftest import CLERK_CHAT_ID, START, App, FakeClock

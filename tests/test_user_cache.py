@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import one_process
-from bot.config import Settings
+from config import Settings
 from storage.cache import UserCache
 from storage.database import create_session_factory
 from storage.models import Handoff, User

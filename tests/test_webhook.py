@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
 from bot.app import build_bot
-from bot.config import Settings, load_settings
 from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, SeenUpdates
 from bot.webhook import create_webhook_app
+from config import Settings, load_settings
 from storage.database import SessionFactory
 from tests.conftest import REDIS_URL, TEST_SETTINGS
 from tests.telegram import RecordingSession

@@ -9,7 +9,7 @@ import pytest
 
 from api.app import RegistryContext, create_app
 from api.server import ApiServer
-from bot.config import Settings
+from config import Settings
 from tests.conftest import App, FakeClock
 
 TOKEN = "s3cret-registry-token"

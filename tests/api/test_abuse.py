@@ -19,7 +19,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import RegistryContext, create_app
-from bot.config import Settings
+from config import Settings
 from storage.database import create_engine, create_session_factory
 from storage.models import Attachment, CaseEvent
 from storage.repositories import Repositories

@@ -15,7 +15,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import APIOperation, GenerationMode
 from sqlalchemy import select
 
-from bot.config import Settings
+from config import Settings
 from storage.models import Attachment
 from tests.api.conftest import TOKEN
 from tests.conftest import App, FakeClock

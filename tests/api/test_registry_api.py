@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from api.app import RegistryContext, create_app
-from bot.config import Settings
+from config import Settings
 from storage.models import Attachment
 from tests.api.conftest import AUTH, TOKEN
 from tests.conftest import App, FakeClock

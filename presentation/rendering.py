@@ -13,10 +13,10 @@ from babel.dates import format_date, format_time, get_day_names
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot import labels
 from domain.catalog import WEEKDAYS, Document, Standard, Text
 from domain.deadlines import ALMATY
 from domain.facts import head_contacts
+from presentation import labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -57,7 +57,7 @@ def weekday_span(days: list[str], locale: str) -> str:
 
 
 class Renderer:
-    """Renders ``bot/templates/*.j2`` in a given locale.
+    """Renders ``presentation/templates/*.j2`` in a given locale.
 
     Templates call ``_()`` / ``ngettext()`` (gettext, new style: ``_("%(n)s days", n=3)``),
     ``t(text)`` for a catalog :class:`~domain.catalog.Text`, and the babel filters

@@ -34,13 +34,13 @@ from aiogram.types import (
 )
 from aiogram.types import User as TelegramUser
 
-from bot.rendering import Renderer
 from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.complaints import OPEN as OPEN_COMPLAINTS
 from domain.deadlines import WorkingCalendar
 from domain.hours import DeskHours
 from domain.lifecycle import OPEN as OPEN_CASES
+from presentation.rendering import Renderer
 from storage.models import ClerkTopic, Handoff
 from storage.repositories import Repositories
 

@@ -10,7 +10,7 @@ from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 import locales
-from bot.config import SUPPORTED_LOCALES
+from config import SUPPORTED_LOCALES
 from storage.models import User
 
 LOCALES_DIR: Path = Path(locales.__file__).resolve().parent

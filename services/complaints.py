@@ -29,7 +29,7 @@ from domain.complaints import (
 )
 from domain.deadlines import WorkingCalendar, is_overdue, local_date
 from domain.lifecycle import IllegalTransition
-from registry.cases import SURVEY_ANSWERS, SURVEY_QUESTIONS, NewAttachment
+from services.cases import SURVEY_ANSWERS, SURVEY_QUESTIONS, NewAttachment
 from storage.models import Attachment, Complaint, ComplaintEvent, SurveyAnswer
 from storage.repositories import Repositories
 

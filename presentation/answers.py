@@ -15,9 +15,9 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from markupsafe import Markup
 
-from bot.rendering import Renderer
 from domain.catalog import Catalog, Office, Placement, Service, Standard
 from domain.facts import FACTS, OFFICE_FACTS, Focus, bookable
+from presentation.rendering import Renderer
 
 MAX_GROUPS = 3
 
