@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from api import models as out
+from domain.complaints import addressee
 from domain.deadlines import ALMATY
 from services.bookings import waited_minutes
 from services.cases import CaseService
-from services.complaints import ComplaintService, addressee
+from services.complaints import ComplaintService
 from storage.models import Attachment, Booking, Case, Complaint
 
 

@@ -36,7 +36,7 @@ from api.app import RegistryContext, create_app
 from api.server import ApiServer
 from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, SeenUpdates
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
-from bot.notifier import DeadlineWatch, OutboxNotices, OutboxWorker, Pacing
+from bot.notifier import DeadlineWatch, OutboxWorker, Pacing
 from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
 from config import SUPPORTED_LOCALES, Settings
@@ -51,6 +51,7 @@ from handlers import bookings, clerks, commands, complaints, errors, fallback, h
 from jobs.scans import MB, AttachmentDownloader
 from presentation.filters import NotDialogButton
 from presentation.i18n import N_, LanguageMiddleware, create_i18n
+from presentation.notices import OutboxNotices
 from presentation.rendering import Renderer
 from services.bookings import BookingService
 from services.cases import CaseService

@@ -12,13 +12,13 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
+from services.handoff import OPEN_HANDOFF
 from storage.cache import UserCache
 from storage.database import SessionFactory
 from storage.repositories import Repositories
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 LAST_SEEN_STEP = timedelta(minutes=10)
-OPEN_HANDOFF = "open_handoff"  # the sender's open hand-off to a clerk, or None, looked up with the user
 logger = logging.getLogger(__name__)
 
 

@@ -1,14 +1,12 @@
 """Telling people what happened: the outbox, its delivery, and the morning digest.
 
-* :class:`OutboxNotices` writes the message announcing a change into the ``outbox`` table, in
-  the same transaction as the change, rendered in the recipient's language.
+* The notices themselves (what is said, in which language, under which buttons) are written
+  into the ``outbox`` table by :class:`presentation.notices.OutboxNotices`.
 * :class:`OutboxWorker` sends what is due: at most ``per_second`` messages a second overall
   and one a second per chat, retrying network errors and 5xx with backoff, waiting out a
   429's ``retry_after``, marking users who blocked the bot (403) and not retrying them. A
   message is claimed before sending and marked sent right after, so after a crash or a
   restart what was not delivered is delivered, and nothing is sent twice in normal operation.
-* The notices of :mod:`jobs.scans` (a file not kept, a file not stored for a day) are
-  written by :class:`OutboxNotices` too.
 * :class:`DeadlineWatch` sends the clerks' chat, each working morning, the cases due that
   day and the overdue ones, and archives results not collected within a month.
 """
@@ -33,29 +31,19 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.catalog import Catalog
 from domain.clock import Clock
-from domain.complaints import ComplaintAction
 from domain.deadlines import ALMATY, WorkingCalendar, local_date
-from domain.lifecycle import Status
-from domain.slots import reminder_times
-from presentation.labels import survey_answer_labels
+from presentation.notices import OutboxNotices
 from presentation.rendering import Renderer
-from services.cases import SURVEY_ANSWERS, CaseService
-from services.complaints import ComplaintService, addressee
+from services.cases import CaseService
+from services.complaints import ComplaintService
 from storage.database import SessionFactory
 from storage.models import (
-    Attachment,
-    Booking,
-    Case,
-    CaseEvent,
-    Complaint,
-    ComplaintEvent,
     OutboxMessage,
     User,
 )
@@ -63,180 +51,6 @@ from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
-SURVEY_PREFIX = "sv"
-COMPLAINT_SURVEY_PREFIX = "sq"
-BOOKING_PREFIX = "bk"
-
-
-def survey_markup(number: str, question: int, labels: tuple[str, str, str],
-                  prefix: str = SURVEY_PREFIX) -> InlineKeyboardMarkup:
-    """The three answers to a survey question, one per row (``prefix``: a case's or a complaint's)."""
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=label, callback_data=f"{prefix}:{number}:{question}:{answer}")]
-        for answer, label in zip(SURVEY_ANSWERS, labels, strict=True)
-    ])
-
-
-class OutboxNotices:
-    """Renders the notices of case changes into the outbox (services.cases.Notices)."""
-
-    def __init__(self, renderer: Renderer, catalog: Catalog, default_locale: str,
-                 clerk_chat_id: int | None = None, wake: Callable[[], None] | None = None) -> None:
-        self.renderer = renderer
-        self.catalog = catalog
-        self.default_locale = default_locale
-        self.clerk_chat_id = clerk_chat_id
-        self.wake = wake or (lambda: None)
-
-    def context(self, case: Case) -> dict[str, Any]:
-        placement = self.catalog.placement(case.standard_id, case.office_id)
-        standard = placement.standard
-        return {
-            "case": case,
-            "s": standard,
-            "office": placement.office,
-            "service": self.catalog.service(standard.service),
-            "region": self.catalog.regions[standard.region],
-        }
-
-    async def _locale(self, repositories: Repositories, owner: Case | Complaint) -> str:
-        user = await repositories.users.get(owner.user_id)
-        return (user.language if user and user.language else None) or owner.language
-
-    def _add(self, repositories: Repositories, chat_id: int, kind: str, text: str, owner: Case | Complaint,
-             user_id: int | None, markup: InlineKeyboardMarkup | None = None) -> None:
-        """A message about a case or a complaint, to a user (``user_id``) or the clerks' chat."""
-        repositories.outbox.add(OutboxMessage(
-            chat_id=chat_id, user_id=user_id, kind=kind, text=text,
-            case_id=owner.id if isinstance(owner, Case) else None,
-            complaint_id=owner.id if isinstance(owner, Complaint) else None,
-            reply_markup=markup.model_dump(exclude_none=True) if markup else None,
-            status="pending", attempts=0,
-        ))
-        self.wake()
-
-    async def case_submitted(self, repositories: Repositories, case: Case) -> None:
-        """Tell the clerks' chat about a new application."""
-        if self.clerk_chat_id is None:
-            return
-        text = self.renderer.render("notice_clerks_new.j2", self.default_locale, **self.context(case))
-        self._add(repositories, self.clerk_chat_id, "clerks_new_case", text, case, None)
-
-    async def case_changed(self, repositories: Repositories, case: Case, event: CaseEvent) -> None:
-        """Tell the applicant, in their language; after issuing, ask the survey's first question."""
-        locale = await self._locale(repositories, case)
-        context = self.context(case)
-        text = self.renderer.render("notice_case.j2", locale, event=event, **context)
-        self._add(repositories, case.user_id, f"case_{event.action}", text, case, case.user_id)
-        if event.to_status == Status.ISSUED.value and case.number:
-            question = self.renderer.render("survey_question.j2", locale, number=case.number, question=1,
-                                            survey=self.survey_texts(), **context)
-            markup = survey_markup(case.number, 1, self.answer_labels(locale))
-            self._add(repositories, case.user_id, "survey", question, case, case.user_id, markup)
-
-    def complaint_context(self, complaint: Complaint) -> dict[str, Any]:
-        placement = self.catalog.placement(complaint.standard_id, complaint.office_id)
-        return {
-            "complaint": complaint,
-            "s": placement.standard,
-            "office": placement.office,
-            "service": self.catalog.service(placement.standard.service),
-            "addressee": addressee(placement),
-        }
-
-    async def complaint_registered(self, repositories: Repositories, complaint: Complaint) -> None:
-        """Tell the clerks' chat about a new complaint."""
-        if self.clerk_chat_id is None:
-            return
-        text = self.renderer.render("notice_clerks_complaint.j2", self.default_locale, event=None,
-                                    **self.complaint_context(complaint))
-        self._add(repositories, self.clerk_chat_id, "clerks_new_complaint", text, complaint, None)
-
-    async def complaint_changed(self, repositories: Repositories, complaint: Complaint,
-                                event: ComplaintEvent) -> None:
-        """Tell the complainant of a move, in their language (and ask the survey after an answer);
-        tell the clerks' chat when the complainant adds information."""
-        context = self.complaint_context(complaint)
-        if event.action == ComplaintAction.ADD_INFO.value:
-            if self.clerk_chat_id is not None:
-                text = self.renderer.render("notice_clerks_complaint.j2", self.default_locale, event=event,
-                                            **context)
-                self._add(repositories, self.clerk_chat_id, "clerks_complaint_info", text, complaint, None)
-            return
-        locale = await self._locale(repositories, complaint)
-        text = self.renderer.render("notice_complaint.j2", locale, event=event, **context)
-        self._add(repositories, complaint.user_id, f"complaint_{event.action}", text, complaint, complaint.user_id)
-        if event.action == ComplaintAction.ANSWER.value and complaint.number:
-            question = self.renderer.render("complaint_survey.j2", locale, number=complaint.number, question=1)
-            markup = survey_markup(complaint.number, 1, self.answer_labels(locale), COMPLAINT_SURVEY_PREFIX)
-            self._add(repositories, complaint.user_id, "complaint_survey", question, complaint, complaint.user_id,
-                      markup)
-
-    def booking_context(self, booking: Booking) -> dict[str, Any]:
-        placement = self.catalog.placement(booking.standard_id, booking.office_id)
-        return {
-            "booking": booking,
-            "s": placement.standard,
-            "office": placement.office,
-            "service": self.catalog.service(placement.standard.service),
-        }
-
-    def scan_context(self, attachment: Attachment, owner: Case | Complaint) -> dict[str, Any]:
-        placement = self.catalog.placement(owner.standard_id, owner.office_id)
-        documents = {d.id: d for d in placement.standard.documents}
-        return {"attachment": attachment, "owner": owner, "complaint": isinstance(owner, Complaint),
-                "document": documents.get(attachment.document_id), "office": placement.office}
-
-    async def scan_refused(self, repositories: Repositories, attachment: Attachment, limit_mb: int) -> None:
-        """Tell the sender, in their language, which file was not kept, why, and what to do
-        (jobs.scans.ScanNotices)."""
-        owner = attachment.case or attachment.complaint
-        if owner is None:
-            return
-        text = self.renderer.render("notice_scan_refused.j2", await self._locale(repositories, owner),
-                                    limit_mb=limit_mb, **self.scan_context(attachment, owner))
-        self._add(repositories, owner.user_id, "scan_refused", text, owner, owner.user_id)
-
-    async def scan_failing(self, repositories: Repositories, attachment: Attachment) -> None:
-        """Tell the clerks' chat that a file has not been stored for a day: the number, the
-        document and the last error; nothing personal (jobs.scans.ScanNotices)."""
-        owner = attachment.case or attachment.complaint
-        if self.clerk_chat_id is None or owner is None:
-            return
-        text = self.renderer.render("notice_clerks_scan_failing.j2", self.default_locale,
-                                    **self.scan_context(attachment, owner))
-        self._add(repositories, self.clerk_chat_id, "clerks_scan_failing", text, owner, None)
-
-    async def booking_made(self, repositories: Repositories, booking: Booking, now: datetime) -> None:
-        """Schedule the reminders of a new or moved booking (those whose time has not passed)."""
-        user = await repositories.users.get(booking.user_id)
-        locale = (user.language if user and user.language else None) or booking.language
-        context = self.booking_context(booking)
-        for kind, moment in reminder_times(booking.starts_at).items():
-            if moment <= now:
-                continue
-            text = self.renderer.render("booking_reminder.j2", locale, kind=kind, **context)
-            with self.renderer.i18n.context(), self.renderer.i18n.use_locale(locale):
-                label = gettext("❌ Cancel the booking")
-            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=label, callback_data=f"{BOOKING_PREFIX}:cancel:{booking.number}")]])
-            repositories.outbox.add(OutboxMessage(
-                chat_id=booking.user_id, user_id=booking.user_id, kind=kind, booking_id=booking.id, text=text,
-                reply_markup=markup.model_dump(exclude_none=True), status="pending", attempts=0,
-                available_at=moment,
-            ))
-        self.wake()
-
-    def survey_texts(self) -> list[Any]:
-        """The survey's two questions, from the standard that has them (the e-service regulation)."""
-        standard = next(s for s in self.catalog.standards.values() if s.survey)
-        return [q.text for q in standard.survey]
-
-    def answer_labels(self, locale: str) -> tuple[str, str, str]:
-        with self.renderer.i18n.context(), self.renderer.i18n.use_locale(locale):
-            return survey_answer_labels()
-
-
 @dataclass(frozen=True)
 class Pacing:
     """Telegram's limits: about 30 messages a second overall, one a second per chat.

@@ -25,11 +25,11 @@ from dialogs.forms import clean_name
 from dialogs.states import CatalogSG, ComplaintSG, MyComplaintsSG
 from dialogs.uploads import file_of, phone_of
 from dialogs.widgets import I18nFormat, Input
-from domain.complaints import MAX_NOTE, MAX_TEXT, MIN_TEXT, OPEN, TOPICS, ComplaintStatus
+from domain.complaints import MAX_NOTE, MAX_TEXT, MIN_TEXT, OPEN, TOPICS, ComplaintStatus, addressee
 from domain.lifecycle import IllegalTransition
 from presentation.labels import complaint_topic
 from services.cases import CaseNotFound, CaseService, NewAttachment
-from services.complaints import ComplaintNotFound, ComplaintService, NewComplaint, addressee
+from services.complaints import ComplaintNotFound, ComplaintService, NewComplaint
 
 STANDARD, OFFICE, CASE, TOPIC, TEXT, FILES = "standard", "office", "case", "topic", "text", "files"
 NAME, PHONE, NUMBER, REVIEWING, FIRST = "name", "phone", "number", "reviewing", "first"

@@ -10,9 +10,9 @@ from aiogram_dialog.widgets.kbd import Button, Group, Row, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import PURPOSE, PURPOSE_APPLY, PURPOSE_BOOK, PURPOSE_CHECKLIST, locale_of, renderer_of
+from dialogs.handoff import open_handoff
 from dialogs.states import CasesSG, CatalogSG, ComplaintSG, LanguageSG, MenuSG, MyBookingsSG, MyComplaintsSG
 from dialogs.widgets import I18nFormat
-from handlers.handoff import open_handoff
 
 
 def _template(name: str) -> Any:

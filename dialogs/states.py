@@ -1,6 +1,9 @@
 """All dialog states, one group per dialog."""
 
+from aiogram.filters import BaseFilter
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import Message
+from aiogram_dialog.api.entities import Context
 
 
 class LanguageSG(StatesGroup):
@@ -94,3 +97,10 @@ INPUT_STATES = frozenset({
     ApplicationSG.review,
     ComplaintSG.text, ComplaintSG.files, ComplaintSG.name, ComplaintSG.phone, MyComplaintsSG.add_info,
 })
+
+
+class NotTypingIntoDialog(BaseFilter):
+    """False while the user's open dialog window expects this message (a name, a scan)."""
+
+    async def __call__(self, message: Message, aiogd_context: Context | None = None) -> bool:
+        return aiogd_context is None or aiogd_context.state not in INPUT_STATES

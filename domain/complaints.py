@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from domain.catalog import Placement, Text
 from domain.deadlines import WorkingCalendar, due_date
 from domain.lifecycle import IllegalTransition
 
@@ -110,3 +111,10 @@ def plan(status: ComplaintStatus, action: ComplaintAction, *, comment: str | Non
         raise IllegalTransition("needs_text", "added information needs its text")
     return ComplaintChange(action=action, from_status=status, to_status=target or status, comment=comment,
                            outcome=checked)
+
+
+def addressee(placement: Placement) -> Text:
+    """Whom a complaint is addressed to: the head the standard names (the PSC director), else
+    the body it names."""
+    complaints = placement.standard.complaints
+    return complaints.head or complaints.addressee

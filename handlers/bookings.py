@@ -8,9 +8,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
-from bot.notifier import BOOKING_PREFIX
 from dialogs.states import MyBookingsSG
-from presentation.filters import PRIVATE, Is
+from presentation.callbacks import BookingAction
+from presentation.filters import PRIVATE
 from presentation.labels import booking_error
 from services.bookings import BookingError, BookingService
 
@@ -19,10 +19,11 @@ async def my_bookings(message: Message, dialog_manager: DialogManager) -> None:
     await dialog_manager.start(MyBookingsSG.list, mode=StartMode.RESET_STACK)
 
 
-async def cancel_from_reminder(callback: CallbackQuery, dialog_manager: DialogManager, bookings: BookingService,
+async def cancel_from_reminder(callback: CallbackQuery, callback_data: BookingAction, dialog_manager: DialogManager,
+                               bookings: BookingService,
                                i18n: I18n) -> None:
     """Ask to confirm the cancellation of the booking a reminder is about."""
-    number = (callback.data or "").split(":")[-1]
+    number = callback_data.number
     try:
         booking = await bookings.visible(number, callback.from_user.id, is_clerk=False)
     except BookingError as error:
@@ -36,5 +37,5 @@ async def cancel_from_reminder(callback: CallbackQuery, dialog_manager: DialogMa
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(my_bookings, PRIVATE, Command("bookings"))
-    router.callback_query.register(cancel_from_reminder, Is(F.data.startswith(f"{BOOKING_PREFIX}:cancel:")))
+    router.callback_query.register(cancel_from_reminder, BookingAction.filter(F.action == "cancel"))
     return router

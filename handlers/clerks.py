@@ -15,7 +15,6 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
@@ -28,6 +27,7 @@ from dialogs.forms import FORMS
 from domain.catalog import Catalog
 from domain.deadlines import ALMATY, local_date
 from domain.lifecycle import Action, IllegalTransition
+from presentation.callbacks import ClerkAction, ClerkExtension, ClerkGround, VisitAction
 from presentation.filters import Is, clerk_actor
 from presentation.labels import booking_error, status_name
 from presentation.rendering import Renderer
@@ -39,24 +39,8 @@ logger = logging.getLogger(__name__)
 MAX_REASON = 1000
 
 
-class ClerkAction(CallbackData, prefix="ck"):
-    number: str
-    action: str
 
 
-class ClerkGround(CallbackData, prefix="cg"):
-    number: str
-    ground: int
-
-
-class ClerkExtension(CallbackData, prefix="cx"):
-    number: str
-    months: int
-
-
-class VisitAction(CallbackData, prefix="vs"):
-    number: str
-    event: str
 
 
 class ClerkSG(StatesGroup):

@@ -20,13 +20,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, StartMode
 
 from dialogs.states import MyComplaintsSG
-from domain.complaints import MAX_NOTE, MAX_TEXT, ComplaintAction, Outcome
+from domain.complaints import MAX_NOTE, MAX_TEXT, ComplaintAction, Outcome, addressee
 from domain.lifecycle import IllegalTransition
 from handlers.clerks import Clerk, ClerkPlace, not_allowed_button, not_allowed_message
 from presentation.filters import PRIVATE, Is, clerk_actor
 from presentation.labels import complaint_status
 from presentation.rendering import Renderer
-from services.complaints import ComplaintNotFound, ComplaintService, addressee, parse_number
+from services.complaints import ComplaintNotFound, ComplaintService, parse_number
 from storage.models import Complaint
 
 logger = logging.getLogger(__name__)

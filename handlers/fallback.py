@@ -14,9 +14,10 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog.utils import CB_SEP
 
+from dialogs.states import NotTypingIntoDialog
 from handlers.handoff import missed
 from handlers.questions import menu_markup
-from presentation.filters import PRIVATE, Is, NotTypingIntoDialog
+from presentation.filters import PRIVATE, Is
 from services.handoff import HandoffDesk
 
 

@@ -21,38 +21,22 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.utils import CB_SEP
-from babel.dates import format_datetime
 
-from bot.middlewares import OPEN_HANDOFF
 from config import Settings
+from dialogs.handoff import end_markup, off_hours_text, open_handoff, talk_button
 from dialogs.states import MenuSG
-from domain.deadlines import ALMATY
 from handlers.commands import MENU_CALLBACK
+from presentation.callbacks import HandoffAction
 from presentation.filters import PRIVATE, Is, clerk_actor
-from services.handoff import DeskUnavailable, HandoffDesk
+from services.handoff import OPEN_HANDOFF, DeskUnavailable, HandoffDesk
 from storage.models import Handoff
 from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
-PREFIX = "ho"
-START, END = f"{PREFIX}:start", f"{PREFIX}:end"
 # Content a clerk's message may have to be relayed (not service messages about the topic).
 RELAYED = {ContentType.TEXT, ContentType.PHOTO, ContentType.DOCUMENT, ContentType.VOICE, ContentType.VIDEO,
            ContentType.AUDIO, ContentType.STICKER, ContentType.ANIMATION, ContentType.VIDEO_NOTE,
            ContentType.LOCATION, ContentType.CONTACT}
-
-
-def talk_button() -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=_("👩‍💼 Talk to a clerk"), callback_data=START)
-
-
-def end_markup() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text=_("↩️ Back to the bot"), callback_data=END)]])
-
-
-def when_text(moment: Any, locale: str) -> str:
-    return format_datetime(moment, "EEEE, d MMMM, HH:mm", tzinfo=ALMATY, locale=locale)
 
 
 MISSES = "misses"
@@ -82,44 +66,6 @@ class InHandoff(BaseFilter):
 
 
 # --- the applicant -----------------------------------------------------------------------------
-
-
-async def open_handoff(event: CallbackQuery | Message, bot: Bot, repositories: Repositories, handoff_desk: HandoffDesk,
-                       dialog_manager: DialogManager, i18n: I18n) -> None:
-    """Hand the conversation to the clerks, from the menu or from the offer after misunderstandings."""
-    person = event.from_user
-    message = event.message if isinstance(event, CallbackQuery) else event
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-    if person is None or not isinstance(message, Message):
-        return
-    if not handoff_desk.available:
-        await message.answer(_("Talking to a clerk is not available at the moment. Please use the menu."))
-        return
-    try:
-        handoff, opened = await handoff_desk.open(bot, repositories, person)
-    except DeskUnavailable:
-        await message.answer(_("Sorry, I cannot reach the clerks right now. Please try again later or call the "
-                               "office."))
-        return
-    await dialog_manager.reset_stack()
-    if not opened:
-        await message.answer(_("You are already talking to a clerk: write your question here."),
-                             reply_markup=end_markup())
-        return
-    text = _("👩‍💼 You are now writing to a clerk. Send your question as text, photos or documents; "
-             "a clerk will answer here. To return to the bot, press the button below or send /menu.")
-    opening = await handoff_desk.tell_off_hours(repositories, handoff)
-    if opening is not None:
-        text += "\n\n" + off_hours_text(handoff_desk, opening, i18n.current_locale)
-    await message.answer(text, reply_markup=end_markup())
-
-
-def off_hours_text(desk: HandoffDesk, opening: Any, locale: str) -> str:
-    opens, closes = desk.hours.opens, desk.hours.closes
-    return _("🌙 Clerks answer on working days from {opens} to {closes}. They will answer after {when}; "
-             "your messages will wait for them.").format(
-        opens=opens.strftime("%H:%M"), closes=closes.strftime("%H:%M"), when=when_text(opening, locale))
 
 
 async def relay(message: Message, bot: Bot, repositories: Repositories, handoff: Handoff,
@@ -225,8 +171,8 @@ class FromClerk(BaseFilter):
 def create_router() -> Router:
     """Placed after the clerks' commands, before every other router."""
     router = Router(name=__name__)
-    router.callback_query.register(open_handoff, Is(F.data == START))
-    router.callback_query.register(end_button, Is(F.data == END))
+    router.callback_query.register(open_handoff, HandoffAction.filter(F.event == "start"))
+    router.callback_query.register(end_button, HandoffAction.filter(F.event == "end"))
 
     # The applicant's side: the open hand-off is looked up once per update (a root filter).
     applicant = Router(name=f"{__name__}.applicant")

@@ -13,11 +13,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, StartMode
 
 from dialogs.common import asked_data
+from dialogs.handoff import talk_button
 from dialogs.navigation import open_placements
+from dialogs.states import NotTypingIntoDialog
 from domain.catalog import Catalog, Placement
 from handlers.commands import MENU_CALLBACK
-from handlers.handoff import missed, talk_button, understood
-from presentation.filters import PRIVATE, Is, NotTypingIntoDialog
+from handlers.handoff import missed, understood
+from presentation.filters import PRIVATE, Is
 from presentation.rendering import Renderer
 from services.handoff import HandoffDesk
 from understanding.engine import Query, Understanding, candidates

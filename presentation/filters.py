@@ -7,13 +7,11 @@ from typing import Any
 from aiogram import F
 from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, TelegramObject
 from aiogram.types import User as TelegramUser
-from aiogram_dialog.api.entities import Context
 from aiogram_dialog.utils import CB_SEP
 from magic_filter import MagicFilter
 
-from dialogs.states import INPUT_STATES
 from domain.actors import Actor
 
 
@@ -37,13 +35,6 @@ class Is(BaseFilter):
 
 
 PRIVATE = Is(F.chat.type == ChatType.PRIVATE)  # a message in the bot's private chat with its sender
-
-
-class NotTypingIntoDialog(BaseFilter):
-    """False while the user's open dialog window expects this message (a name, a scan)."""
-
-    async def __call__(self, message: Message, aiogd_context: Context | None = None) -> bool:
-        return aiogd_context is None or aiogd_context.state not in INPUT_STATES
 
 
 class NotDialogButton(BaseFilter):

@@ -20,13 +20,12 @@ from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.deadlines import ALMATY, WorkingCalendar, due_date, is_overdue, local_date
 from domain.lifecycle import OPEN, Action, CaseState, IllegalTransition, Status, allowed_actions, plan
+from domain.surveys import SURVEY_ANSWERS, SURVEY_QUESTIONS
 from storage.models import Attachment, Case, CaseEvent, SurveyAnswer
 from storage.repositories import Repositories
 
 FINAL = frozenset({Status.RETURNED, Status.ISSUED, Status.REFUSED, Status.ARCHIVED})
 # The e-service regulation's satisfaction survey (its appendix 7): two questions, three answers.
-SURVEY_QUESTIONS = (1, 2)
-SURVEY_ANSWERS = ("not_satisfied", "partly", "satisfied")
 NUMBER = re.compile(r"^\D*(\d{2})\D*(\d{6})\D*$")
 
 

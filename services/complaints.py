@@ -29,7 +29,8 @@ from domain.complaints import (
 )
 from domain.deadlines import WorkingCalendar, is_overdue, local_date
 from domain.lifecycle import IllegalTransition
-from services.cases import SURVEY_ANSWERS, SURVEY_QUESTIONS, NewAttachment
+from domain.surveys import SURVEY_ANSWERS, SURVEY_QUESTIONS
+from services.cases import NewAttachment
 from storage.models import Attachment, Complaint, ComplaintEvent, SurveyAnswer
 from storage.repositories import Repositories
 
@@ -71,12 +72,6 @@ def parse_number(text: str) -> str | None:
     """A complaint number from what someone typed ("C-26-000042", "с 26 000042", "26-000042")."""
     match = NUMBER.match(text)
     return f"C-{match.group(1)}-{match.group(2)}" if match else None
-
-
-def addressee(placement: Placement) -> Any:
-    """Whom the complaint is addressed to: the head the standard names (the PSC director)."""
-    complaints = placement.standard.complaints
-    return complaints.head or complaints.addressee
 
 
 class ComplaintService:

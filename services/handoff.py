@@ -47,6 +47,8 @@ from storage.repositories import Repositories
 logger = logging.getLogger(__name__)
 TOPIC_GONE = ("thread not found", "topic_deleted", "topic_id_invalid")
 TOPIC_CLOSED = "topic_closed"
+# The handler data key under which UserMiddleware puts the sender's open hand-off (or None).
+OPEN_HANDOFF = "open_handoff"
 
 
 class DeskUnavailable(Exception):
