@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 
 from domain.complaints import CLERK_ACTIONS, MAX_TEXT, TOPICS, ComplaintAction, ComplaintStatus, Outcome
 from domain.lifecycle import Action, Status
-from services.bookings import VISIT_EVENTS
+from domain.slots import BookingStatus, VisitEvent
 
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -90,12 +90,9 @@ Moment = Annotated[
 ]
 
 # What a client may ask for, taken from the lifecycles (archiving is the system's move).
-CaseActionName = Literal[tuple(a.value for a in Action if a is not Action.ARCHIVE)]  # type: ignore[valid-type]
+CaseActionName = Literal[tuple(a.value for a in Action if a not in (Action.SUBMIT, Action.ARCHIVE))]  # type: ignore[valid-type]
 ComplaintActionName = Literal[tuple(a.value for a in CLERK_ACTIONS)]  # type: ignore[valid-type]
-VisitEvent = Literal[VISIT_EVENTS]  # type: ignore[valid-type]
 Topic = Literal[TOPICS]  # type: ignore[valid-type]
-BookingStatus = Literal["active", "cancelled", "served", "no_show"]
-CaseEventAction = Literal[("submit", *(a.value for a in Action))]  # type: ignore[valid-type]
 
 
 class Request(BaseModel):
@@ -205,7 +202,7 @@ class CaseSummary(Response):
 class CaseEvent(Response):
     at: Moment
     actor: str
-    action: CaseEventAction
+    action: Action
     from_: Status | None = Field(alias="from")
     to: Status
     comment: str | None
