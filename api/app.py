@@ -296,7 +296,7 @@ def _routes(context: RegistryContext) -> APIRouter:
 
     @router.get("/bookings", summary="An office's day", response_model=BookingDay, tags=["bookings"],
                 responses=responses())
-    async def list_bookings(office: Annotated[OfficeId, Query()],  # type: ignore[valid-type]
+    async def list_bookings(office: Annotated[OfficeId, Query()],
                             day: Annotated[Day, Query(alias="date", json_schema_extra={"format": "date"},
                                                       description="YYYY-MM-DD, in 2000-2099")]) -> Any:
         """An office's booked visits of a day, and the share served within the wait limit."""

@@ -135,7 +135,7 @@ class Case(Base):
         back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Any = {"version_id_col": version}  # noqa: RUF012 (read by the declarative base)
 
 
 class CaseEvent(Base):
@@ -225,7 +225,7 @@ class Booking(Base):
     served_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Any = {"version_id_col": version}  # noqa: RUF012 (read by the declarative base)
     __table_args__ = (
         Index("ix_bookings_office_id_starts_at", "office_id", "starts_at"),
         Index("uq_bookings_seat", "office_id", "starts_at", "seat", unique=True,
@@ -268,7 +268,7 @@ class Complaint(Base):
     )
     case: Mapped[Case | None] = relationship(lazy="selectin")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Any = {"version_id_col": version}  # noqa: RUF012 (read by the declarative base)
 
 
 class ComplaintEvent(Base):
