@@ -175,13 +175,16 @@ def build_dispatcher(
                                  lambda: services.clock()),
         fsm_strategy=FSMStrategy.USER_IN_TOPIC,
     )
-    if seen is not None:
-        dp.update.outer_middleware(DuplicateUpdates(seen))
+    # Every update is tracked from its arrival (before the duplicates check, which queries),
+    # so that a shutdown lets the updates in hand finish (polling and webhook alike).
     in_flight = InFlightUpdates()
     dp.update.outer_middleware(in_flight)
     dp.shutdown.register(in_flight.drain)
     # The Dispatcher registered closing the FSM storage first; updates must finish before it.
+    # (A library internal: tests/test_library_internals.py fails if aiogram changes it.)
     dp.shutdown.handlers.insert(0, dp.shutdown.handlers.pop())
+    if seen is not None:
+        dp.update.outer_middleware(DuplicateUpdates(seen))
     dp.update.outer_middleware(DatabaseMiddleware(services.units(sessions)))
     dp.update.outer_middleware(UserMiddleware(UserCache.of(sessions) if one_process(settings) else None))
     LanguageMiddleware(services.i18n).setup(dp)
