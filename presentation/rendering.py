@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from babel.dates import format_date, format_time, get_day_names
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from domain.catalog import WEEKDAYS, Document, Standard, Text
+from domain.catalog import WEEKDAYS, Document, QualityRow, Standard, Text
 from domain.deadlines import ALMATY
 from domain.facts import head_contacts
 from presentation import labels
@@ -56,6 +57,17 @@ def weekday_span(days: list[str], locale: str) -> str:
     return ", ".join(names[i] for i in indexes)
 
 
+def quality_values(row: QualityRow, locale: str, gettext: Any) -> str:
+    """An indicator's values in words ("норматив — 95 %, цель на следующий год — 80 %"), the
+    ones the standard leaves empty left out rather than shown as dashes."""
+    def percent(value: Decimal) -> str:
+        return format_percent(value / 100, locale=locale, decimal_quantization=False)
+
+    parts = [(gettext("standard — %(value)s"), row.normative), (gettext("next year's target — %(value)s"), row.target),
+             (gettext("now — %(value)s"), row.current)]
+    return ", ".join(label % {"value": percent(value)} for label, value in parts if value is not None)
+
+
 class Renderer:
     """Renders ``presentation/templates/*.j2`` in a given locale.
 
@@ -89,7 +101,8 @@ class Renderer:
                                 complaint_topic=labels.complaint_topic, complaint_outcome=labels.complaint_outcome,
                                 complaint_event=labels.complaint_event, actor_name=labels.actor_name,
                                 attachment_kind=labels.attachment_kind, head_contacts=head_contacts,
-                                condition_text=lambda s, d: condition_text(s, d, i18n.current_locale))
+                                condition_text=lambda s, d: condition_text(s, d, i18n.current_locale),
+                                quality_values=lambda row: quality_values(row, i18n.current_locale, i18n.gettext))
         self.env.filters.update(
             time=localised(local_time),
             date=localised(lambda v, loc: format_date(local_day(v), "long", locale=loc)),
