@@ -14,7 +14,7 @@ from babel.dates import format_date, format_time, get_day_names
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from domain.catalog import WEEKDAYS, Document, QualityRow, Standard, Text
+from domain.catalog import WEEKDAYS, QualityRow, Text
 from domain.deadlines import ALMATY
 from domain.facts import head_contacts
 from presentation import labels
@@ -24,16 +24,6 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 def text_in(value: Text | None, locale: str) -> str:
     return value.get(locale) if value is not None else ""
-
-
-def condition_text(standard: Standard, document: Document, locale: str) -> str:
-    """The answers a document applies to ("Иностранец / без гражданства")."""
-    labels = [
-        option.label.get(locale)
-        for question in standard.questions if question.id in document.when
-        for option in question.options if option.id in document.when[question.id]
-    ]
-    return " / ".join(labels)
 
 
 def local_day(value: date | datetime) -> date:
@@ -101,7 +91,6 @@ class Renderer:
                                 complaint_topic=labels.complaint_topic, complaint_outcome=labels.complaint_outcome,
                                 complaint_event=labels.complaint_event, actor_name=labels.actor_name,
                                 attachment_kind=labels.attachment_kind, head_contacts=head_contacts,
-                                condition_text=lambda s, d: condition_text(s, d, i18n.current_locale),
                                 quality_values=lambda row: quality_values(row, i18n.current_locale, i18n.gettext))
         self.env.filters.update(
             time=localised(local_time),

@@ -41,7 +41,7 @@ async def test_foreign_media_card_in_mangystau_ru(ru: ChatClient) -> None:
     await ru.click("Документы")
     documents = await read_page(ru)
     assert documents.count("\n1. ") == 1 and "\n3. Копия свидетельства" in documents
-    assert "только если: Физическое лицо (ИП)" in documents
+    assert "— <i>если СМИ распространяет физическое лицо (ИП)</i>" in documents
     assert documents.count("\n• ") == 7, "the seven fields of the application"
 
     await ru.click("Отказ")
@@ -93,10 +93,15 @@ async def test_psc_certificate_city_then_centre_kk(kk: ChatClient) -> None:
     where = await read_page(kk)
     assert "📍 Қарағанды қ., Қазыбек би ауданы, Чкалов к-сі, 7 үй" in where and "☎️ 41-63-03" in where
     assert "🕘 дүйсенбі – сенбі, 09:00–20:00" in where
+    assert "Қабылдау алдын ала жазылусыз, (электрондық) кезек" in where
+    assert "📅 Стандартта алдын ала жазылу жоқ: құжаттар кезек тәртібімен қабылданады. «Кеңес» сізге " \
+           "таңдаған күн мен уақытқа сол кезектен орын брондайды." in where, "the booking button explained"
+    assert "📅 Қабылдауға жазылу" in kk.last.button_texts
     await kk.click("Құжаттар")
     documents = await read_page(kk)
     assert "Әскери билет немесе әскери билеттің орнына берілген уақытша куәлік" in documents
-    assert "тек егер: Иә, қажет / Білмеймін" in documents
+    assert "— <i>сіздің жағдайыңызда мұрағаттық анықтама қажет болса" in documents
+    assert "Иә, қажет / Білмеймін" not in documents, "the condition in words, not answers to an unasked question"
 
 
 async def test_second_page_of_cities_and_back_navigation(ru: ChatClient) -> None:
