@@ -166,7 +166,9 @@ async def _move(callback: CallbackQuery, cases: CaseService, renderer: Renderer,
         await callback.answer(_("Not done: {reason}").format(reason=explain(exc)), show_alert=True)
         return
     logger.info("case %s: %s by clerk %s", number, action.value, callback.from_user.id)
-    await callback.answer(_("Done."))
+    # The toast names the new status (not a bare «Готово», the word of the Ready button).
+    await callback.answer(_("Case {number}: now «{status}».").format(number=case.number,
+                                                                  status=status_name(case.status)))
     if callback.message is not None and isinstance(callback.message, Message):
         await show(callback.message, case, cases, renderer, catalog, i18n, edit=True)
 

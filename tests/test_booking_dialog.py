@@ -246,7 +246,7 @@ async def test_reminders_follow_a_change_of_language(app: App, ru: ChatClient, c
     clock.now = at(date(2026, 11, 23), 18)
     (reminder,) = await deliver(app, clock, ru)
     assert reminder.startswith("⏰ <b>Ертең сіздің келу уақытыңыз, № T-000001 талон</b>")
-    assert ru.last.button_texts == ["❌ Жазылудан бас тарту"]
+    assert ru.last.button_texts == ["❌ Жазылуды болдырмау"]
     clock.now = at(TUESDAY, 9)
     (reminder,) = await deliver(app, clock, ru)
     assert reminder.startswith("⏰ <b>Бір сағаттан кейін сіздің келу уақытыңыз, № T-000001 талон</b>")

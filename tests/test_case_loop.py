@@ -76,9 +76,9 @@ async def test_the_whole_loop(app: App, clock: FakeClock) -> None:
     assert officer.last.button_texts == ["📥 Принять", "↩️ Вернуть"]
 
     await officer.click("Принять")
-    assert officer.answers[-1].text == "Готово."
+    assert officer.answers[-1].text == f"Дело № {number}: теперь «в работе».", "the toast names the new status"
     assert "— в работе" in officer.last.text
-    assert officer.last.button_texts == ["↩️ Вернуть", "⏳ Продлить", "✅ Готово"]
+    assert officer.last.button_texts == ["↩️ Вернуть", "⏳ Продлить", "✅ Результат готов"]
     received = await deliver(app, clock, applicant)
     assert received == [
         f"⚙️ Ваше заявление № {number} принято в работу.\n🏅 Справка лицам, имеющим льготы (участники ВОВ, "
@@ -86,7 +86,7 @@ async def test_the_whole_loop(app: App, clock: FakeClock) -> None:
     ]
 
     clock.advance(days=1)
-    await officer.click("Готово")
+    await officer.click("Результат готов")
     received = await deliver(app, clock, applicant)
     assert len(received) == 1 and received[0].startswith(f"✅ По вашему заявлению № {number} готов результат")
     assert "Готовые документы выдаёт инспектор Центра через «окно»" in received[0]
@@ -207,7 +207,7 @@ async def test_refusal_and_extension_by_clerks(app: App, clock: FakeClock) -> No
     await officer.click("Отказать")
     assert "выберите основание отказа" in officer.last.text and officer.last.button_texts == ["1", "2", "3", "4", "5"]
     await officer.click("4")
-    assert officer.answers[-1].text == "Готово."
+    assert officer.answers[-1].text == f"Дело № {media}: теперь «отказано»."
 
     await officer.send(f"/case {psc}")
     await officer.click("Принять")

@@ -106,7 +106,7 @@ async def test_start_language_card_and_checklist(api: tuple[FakeBotAPI, str],
     await fake.wait_for(lambda m, p: m == "editMessageText" and "✅ 1." in str(p.get("reply_markup")))
     fake.press(USER, "2. ")
     await fake.wait_for(lambda m, p: m == "editMessageText" and "✅ 2." in str(p.get("reply_markup")))
-    fake.press(USER, "Готово")
+    fake.press(USER, "Показать итог")
     summary = await fake.wait_text("Проверка документов")
     assert "Можно подавать: все документы (2) на руках." in summary
 
