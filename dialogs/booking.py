@@ -21,12 +21,13 @@ from aiogram_dialog.widgets.kbd.calendar_kbd import (
     empty_button,
 )
 from aiogram_dialog.widgets.text import Format, Text
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 
 from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.states import BookingSG, MyBookingsSG
 from dialogs.widgets import I18nFormat
 from domain.deadlines import ALMATY, local_date
+from presentation.formats import format_time_of_day, format_weekday_day, format_weekday_moment
 from presentation.labels import booking_error
 from services.bookings import BookingError, BookingService
 
@@ -154,8 +155,8 @@ async def get_times(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
     locale = locale_of(dialog_manager)
     day = date.fromisoformat(data[DAY])
     slots = await _service(dialog_manager).free_slots(data[STANDARD], data[OFFICE], day)
-    times = [(s.isoformat(), format_time(s, "HH:mm", tzinfo=ALMATY, locale=locale)) for s, _free in slots]
-    return {"header": _header(dialog_manager), "day": format_date(day, "full", locale=locale), "times": times,
+    times = [(s.isoformat(), format_time_of_day(s, locale)) for s, _free in slots]
+    return {"header": _header(dialog_manager), "day": format_weekday_day(day, locale), "times": times,
             "none": not times}
 
 
@@ -173,8 +174,7 @@ async def on_time(callback: CallbackQuery, widget: Any, manager: DialogManager, 
 async def get_confirm(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     start = datetime.fromisoformat(dialog_manager.dialog_data[START])
     locale = locale_of(dialog_manager)
-    when = f"{format_date(start.astimezone(ALMATY), 'full', locale=locale)}, " \
-           f"{format_time(start, 'HH:mm', tzinfo=ALMATY, locale=locale)}"
+    when = format_weekday_moment(start, locale)
     return {"header": _header(dialog_manager), "when": when, "moving": dialog_manager.dialog_data[MOVING] or ""}
 
 

@@ -4,9 +4,9 @@ and handlers alike."""
 from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_date
 
 from domain.actors import Actor
+from presentation.formats import format_day
 
 
 def status_name(status: str) -> str:
@@ -117,7 +117,7 @@ def booking_error(error: object, locale: str) -> str:
     if code == "blocked":
         return _("New bookings are closed for you until {date}: {count} booked visits were missed within "
                  "{days} days. You can still come to the office and take a place in the queue.").format(
-            date=format_date(details["until"], "long", locale=locale), count=details["count"], days=details["days"])
+            date=format_day(details["until"], locale), count=details["count"], days=details["days"])
     if code == "active_exists":
         return _("You already have an active booking for this service, talon No {number}. "
                  "Move or cancel it in «My bookings».").format(number=details["number"])

@@ -4,38 +4,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
-from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from aiogram.utils.i18n import I18n
-from babel.dates import format_date, format_time, get_day_names
+from babel.dates import get_day_names
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain.catalog import WEEKDAYS, QualityRow, Text
-from domain.deadlines import ALMATY
 from domain.facts import head_contacts
 from presentation import labels
+from presentation.formats import (
+    format_day,
+    format_day_short,
+    format_moment,
+    format_moment_short,
+    format_time_of_day,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 def text_in(value: Text | None, locale: str) -> str:
     return value.get(locale) if value is not None else ""
-
-
-def local_day(value: date | datetime) -> date:
-    """A calendar day; a moment (an aware datetime) falls on its day in Almaty."""
-    return value.astimezone(ALMATY).date() if isinstance(value, datetime) else value
-
-
-def local_time(value: time | datetime, locale: str) -> str:
-    """A time of day; a moment (an aware datetime) is shown at Almaty's clock."""
-    if isinstance(value, datetime):
-        return format_time(value, "short", tzinfo=ALMATY, locale=locale)
-    return format_time(value, "short", locale=locale)
 
 
 def weekday_span(days: list[str], locale: str) -> str:
@@ -62,8 +55,9 @@ class Renderer:
     """Renders ``presentation/templates/*.j2`` in a given locale.
 
     Templates call ``_()`` / ``ngettext()`` (gettext, new style: ``_("%(n)s days", n=3)``),
-    ``t(text)`` for a catalog :class:`~domain.catalog.Text`, and the babel filters
-    ``time``, ``date``, ``datetime``, ``number``, ``weekdays``.
+    ``t(text)`` for a catalog :class:`~domain.catalog.Text`, the date filters of
+    :mod:`presentation.formats` (``date``, ``shortdate``, ``time``, ``datetime``,
+    ``shortdatetime``) and the babel filters ``number``, ``percent``, ``weekdays``.
     """
 
     def __init__(self, i18n: I18n, directory: Path = TEMPLATES_DIR) -> None:
@@ -93,15 +87,11 @@ class Renderer:
                                 attachment_kind=labels.attachment_kind, head_contacts=head_contacts,
                                 quality_values=lambda row: quality_values(row, i18n.current_locale, i18n.gettext))
         self.env.filters.update(
-            time=localised(local_time),
-            date=localised(lambda v, loc: format_date(local_day(v), "long", locale=loc)),
-            shortdate=localised(lambda v, loc: format_date(local_day(v), "short", locale=loc)),
-            shortdatetime=localised(lambda v, loc: "{} {}".format(
-                format_date(v.astimezone(ALMATY), "short", locale=loc),
-                format_time(v, "short", tzinfo=ALMATY, locale=loc))),
-            datetime=localised(lambda v, loc: "{}, {}".format(
-                format_date(v.astimezone(ALMATY), "long", locale=loc),
-                format_time(v, "short", tzinfo=ALMATY, locale=loc))),
+            time=localised(format_time_of_day),
+            date=localised(format_day),
+            shortdate=localised(format_day_short),
+            shortdatetime=localised(format_moment_short),
+            datetime=localised(format_moment),
             number=localised(lambda v, loc: format_decimal(v, locale=loc)),
             percent=localised(
                 lambda v, loc: format_percent(v / 100, locale=loc, decimal_quantization=False)
