@@ -11,7 +11,7 @@ from typing import Any
 from aiogram.types import CallbackQuery, InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
-from aiogram_dialog.widgets.kbd import Button, Calendar, Row, ScrollingGroup, Select, Start, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Calendar, Row, Select, Start, SwitchTo
 from aiogram_dialog.widgets.kbd.calendar_kbd import (
     CalendarConfig,
     CalendarDaysView,
@@ -25,7 +25,7 @@ from babel.dates import format_date
 
 from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.states import BookingSG, MyBookingsSG
-from dialogs.widgets import I18nFormat
+from dialogs.widgets import I18nFormat, Pages
 from domain.deadlines import ALMATY, local_date
 from presentation.formats import format_time_of_day, format_weekday_day, format_weekday_moment
 from presentation.labels import booking_error
@@ -241,7 +241,7 @@ def create_dialog() -> Dialog:
             Format("{header}\n\n<b>{day}</b>"),
             I18nFormat("Choose the time:", when=lambda d, w, m: not d["none"]),
             I18nFormat("All places on this day are taken now. Please choose another day.", when="none"),
-            ScrollingGroup(
+            Pages(
                 Select(Format("{item[1]}"), id="time", item_id_getter=itemgetter(0), items="times", on_click=on_time),
                 id="times", width=5, height=10, hide_on_single_page=True,
             ),
@@ -335,7 +335,7 @@ def create_my_bookings_dialog() -> Dialog:
         Window(
             I18nFormat("🎫 <b>My bookings</b>", when=lambda d, w, m: not d["empty"]),
             I18nFormat("You have no bookings. Open a service and press «Book a visit».", when="empty"),
-            ScrollingGroup(
+            Pages(
                 Select(Format("{item[1]}"), id="booking", item_id_getter=itemgetter(0), items="items",
                        on_click=on_booking),
                 id="bookings", width=1, height=8, hide_on_single_page=True,

@@ -8,15 +8,17 @@ from typing import Any
 
 from aiogram import Bot, F
 from aiogram.enums import ContentType
-from aiogram.types import Message, ReplyKeyboardRemove
+from aiogram.types import InlineKeyboardButton, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext
 from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.api.entities import stack as dialog_stack
+from aiogram_dialog.api.internal import RawKeyboard
 from aiogram_dialog.api.protocols import DialogManager
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.input.base import MessageHandlerFunc
+from aiogram_dialog.widgets.kbd import ScrollingGroup
 from aiogram_dialog.widgets.text import Text
 
 from presentation.filters import Is
@@ -31,6 +33,24 @@ class I18nFormat(Text):
 
     async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
         return gettext(self.text).format_map(data)
+
+
+class Pages(ScrollingGroup):
+    """aiogram-dialog's ScrollingGroup with a pager that reads «1/2 ›» and «‹ 2/2» (its own
+    reads «1 < 1 > 2»): only the arrows that lead somewhere, and where the user is."""
+
+    async def _render_pager(self, pages: int, manager: DialogManager) -> RawKeyboard:
+        if self.hide_pager or pages == 0 or (pages == 1 and self.hide_on_single_page):
+            return []
+        last = pages - 1
+        current = min(last, await self.get_page(manager))
+        row = []
+        if current > 0:
+            row.append(InlineKeyboardButton(text="‹", callback_data=self._item_callback_data(current - 1)))
+        row.append(InlineKeyboardButton(text=f"{current + 1}/{pages}", callback_data=self._item_callback_data(current)))
+        if current < last:
+            row.append(InlineKeyboardButton(text="›", callback_data=self._item_callback_data(current + 1)))
+        return [row]
 
 
 class Input(MessageInput):

@@ -102,3 +102,19 @@ def _pack(parts: list[str], room: int, joiner: str) -> list[str]:
         else:
             pieces.append(part)
     return pieces
+
+
+# About what a phone shows of a button in one line.
+LABEL_LIMIT = 48
+_TRAILING = " ,;:—–-(/«"
+
+
+def short_label(text: str, limit: int = LABEL_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters at the end of a word, with «…» (the whole text is
+    in the message above the buttons): «Военный билет или временное удостоверение…»."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(_TRAILING) + "…"

@@ -19,8 +19,10 @@ async def test_entrepreneur_misses_one_document_ru(ru: ChatClient) -> None:
     assert "Отметьте документы, которые у вас уже есть" in ru.last.text
     assert ru.last.button_texts[:2] == [
         "⬜ 1. Заявление установленного образца",
-        "⬜ 2. Копия документа, подтверждающего право на за…",
-    ]
+        "⬜ 2. Копия документа, подтверждающего право на…",
+    ], "a long label ends at a word, with an ellipsis"
+    assert "2. Копия документа, подтверждающего право на занятие предпринимательской деятельностью" \
+           in ru.last.text, "the whole name is in the message"
     assert "юридического лица" not in ru.last.text, "the legal entity's copy does not apply"
     await ru.click("1. Заявление")
     assert ru.last.button_texts[0] == "✅ 1. Заявление установленного образца"
@@ -133,3 +135,15 @@ async def test_forged_answer_is_ignored(ru: ChatClient) -> None:
     assert "Кто распространяет иностранное СМИ?" in ru.last.text
     await ru.click("Юрлицо")
     assert "регистрации юридического лица" in ru.last.text
+
+
+async def test_checklist_labels_end_at_a_word_kk(kk: ChatClient) -> None:
+    await start_checklist(kk, "Қазақша", "Құжаттарымды тексеру", "Әскери")
+    await kk.click("Иә, қажет")
+    documents = [t[2:] for t in kk.last.button_texts if t.startswith("⬜ ")]
+    assert len(documents) == 4
+    for label in documents:
+        assert len(label) <= 48
+        if label.endswith("…"):
+            start = label[:-1]
+            assert start in kk.last.text and kk.last.text.split(start, 1)[1][0] in " ,(", label
