@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram import Bot, F
 from aiogram.enums import ContentType
-from aiogram.types import InlineKeyboardButton, Message, ReplyKeyboardRemove
+from aiogram.types import InlineKeyboardButton, KeyboardButton, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext
 from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.api.entities import stack as dialog_stack
@@ -44,7 +44,7 @@ class Pages(ScrollingGroup):
             return []
         last = pages - 1
         current = min(last, await self.get_page(manager))
-        row = []
+        row: list[InlineKeyboardButton | KeyboardButton] = []
         if current > 0:
             row.append(InlineKeyboardButton(text="‹", callback_data=self._item_callback_data(current - 1)))
         row.append(InlineKeyboardButton(text=f"{current + 1}/{pages}", callback_data=self._item_callback_data(current)))

@@ -73,12 +73,13 @@ async def test_the_whole_loop(app: App, clock: FakeClock) -> None:
     assert f"Садыков Бауыржан, ИИН {VALID_IIN}" in card and "Телефон: +77011234567" in card
     assert "• Заявление установленного образца (фото) — ещё не сохранён" in card, "kinds in the clerk's language"
     assert "(заявитель)" in card and "user:" not in card
-    assert officer.last.button_texts == ["📥 Принять", "↩️ Вернуть"]
+    assert officer.last.button_texts == ["📥 Принять", "↩️ Вернуть", "📎 1. Заявление установленного образца"]
 
     await officer.click("Принять")
     assert officer.answers[-1].text == f"Дело № {number}: теперь «в работе».", "the toast names the new status"
     assert "— в работе" in officer.last.text
-    assert officer.last.button_texts == ["↩️ Вернуть", "⏳ Продлить", "✅ Результат готов"]
+    assert officer.last.button_texts == ["↩️ Вернуть", "⏳ Продлить", "✅ Результат готов",
+                                         "📎 1. Заявление установленного образца"]
     received = await deliver(app, clock, applicant)
     assert received == [
         f"⚙️ Ваше заявление № {number} принято в работу.\n🏅 Справка лицам, имеющим льготы (участники ВОВ, "
