@@ -41,7 +41,7 @@ from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
 from config import SUPPORTED_LOCALES, Settings
 from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
-from dialogs.widgets import KenesMessageManager, unique_intent_ids
+from dialogs.widgets import KenesMessageManager, PlainReplyButtons, unique_intent_ids
 from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, system_clock
 from domain.deadlines import CalendarOverrides, WorkingCalendar
@@ -225,6 +225,7 @@ def build_dispatcher(
     # lock of the stack only has to guard within the process, which saves two round trips to
     # Redis per update.
     setup_dialogs(dp, events_isolation=SimpleEventIsolation(), message_manager=KenesMessageManager())
+    dp.message.outer_middleware(PlainReplyButtons())  # after aiogram-dialog's: its context is loaded
     return dp
 
 

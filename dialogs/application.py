@@ -19,14 +19,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Column, RequestContact, Row, Select, Start
-from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.forms import FORMS, Field, clean_name, clean_number, clean_text
 from dialogs.states import ApplicationSG, CasesSG
 from dialogs.uploads import file_of, phone_of
-from dialogs.widgets import I18nFormat, Input
+from dialogs.widgets import I18nFormat, Input, PlainReplyKeyboard
 from domain.catalog import Document, Standard
 from domain.checklist import relevant_questions, valid_answer
 from domain.identifiers import is_valid_iin_or_bin
@@ -498,7 +497,7 @@ def create_dialog() -> Dialog:
             RequestContact(I18nFormat("📱 Share my phone")),
             _keep(),
             _footer(),
-            markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=True),
+            markup_factory=PlainReplyKeyboard(resize_keyboard=True, one_time_keyboard=True),
             state=ApplicationSG.phone,
             getter=get_step,
         ),

@@ -11,7 +11,7 @@ from typing import Any
 from aiogram.types import CallbackQuery, InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
-from aiogram_dialog.widgets.kbd import Button, Calendar, Row, ScrollingGroup, Select, Start, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Calendar, Row, Select, Start, SwitchTo
 from aiogram_dialog.widgets.kbd.calendar_kbd import (
     CalendarConfig,
     CalendarDaysView,
@@ -21,12 +21,13 @@ from aiogram_dialog.widgets.kbd.calendar_kbd import (
     empty_button,
 )
 from aiogram_dialog.widgets.text import Format, Text
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 
 from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.states import BookingSG, MyBookingsSG
-from dialogs.widgets import I18nFormat
+from dialogs.widgets import I18nFormat, Pages
 from domain.deadlines import ALMATY, local_date
+from presentation.formats import format_time_of_day, format_weekday_day, format_weekday_moment
 from presentation.labels import booking_error
 from services.bookings import BookingError, BookingService
 
@@ -155,8 +156,8 @@ async def get_times(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, 
     locale = locale_of(dialog_manager)
     day = date.fromisoformat(data[DAY])
     slots = await _service(dialog_manager).free_slots(data[STANDARD], data[OFFICE], day)
-    times = [(s.isoformat(), format_time(s, "HH:mm", tzinfo=ALMATY, locale=locale)) for s, _free in slots]
-    return {"header": _header(dialog_manager), "day": format_date(day, "full", locale=locale), "times": times,
+    times = [(s.isoformat(), format_time_of_day(s, locale)) for s, _free in slots]
+    return {"header": _header(dialog_manager), "day": format_weekday_day(day, locale), "times": times,
             "none": not times}
 
 
@@ -174,8 +175,7 @@ async def on_time(callback: CallbackQuery, widget: Any, manager: DialogManager, 
 async def get_confirm(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
     start = datetime.fromisoformat(dialog_manager.dialog_data[START])
     locale = locale_of(dialog_manager)
-    when = f"{format_date(start.astimezone(ALMATY), 'full', locale=locale)}, " \
-           f"{format_time(start, 'HH:mm', tzinfo=ALMATY, locale=locale)}"
+    when = format_weekday_moment(start, locale)
     return {"header": _header(dialog_manager), "when": when, "moving": dialog_manager.dialog_data[MOVING] or ""}
 
 
@@ -242,7 +242,7 @@ def create_dialog() -> Dialog:
             Format("{header}\n\n<b>{day}</b>"),
             I18nFormat("Choose the time:", when=lambda d, w, m: not d["none"]),
             I18nFormat("All places on this day are taken now. Please choose another day.", when="none"),
-            ScrollingGroup(
+            Pages(
                 Select(Format("{item[1]}"), id="time", item_id_getter=itemgetter(0), items="times", on_click=on_time),
                 id="times", width=5, height=10, hide_on_single_page=True,
             ),
@@ -336,7 +336,7 @@ def create_my_bookings_dialog() -> Dialog:
         Window(
             I18nFormat("🎫 <b>My bookings</b>", when=lambda d, w, m: not d["empty"]),
             I18nFormat("You have no bookings. Open a service and press «Book a visit».", when="empty"),
-            ScrollingGroup(
+            Pages(
                 Select(Format("{item[1]}"), id="booking", item_id_getter=itemgetter(0), items="items",
                        on_click=on_booking),
                 id="bookings", width=1, height=8, hide_on_single_page=True,

@@ -17,14 +17,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.kbd import Button, Column, RequestContact, Row, ScrollingGroup, Select, Start, SwitchTo
-from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import PURPOSE, PURPOSE_COMPLAIN, catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.forms import clean_name
 from dialogs.states import CatalogSG, ComplaintSG, MyComplaintsSG
 from dialogs.uploads import file_of, phone_of
-from dialogs.widgets import I18nFormat, Input
+from dialogs.widgets import I18nFormat, Input, PlainReplyKeyboard
 from domain.complaints import MAX_NOTE, MAX_TEXT, MIN_TEXT, OPEN, TOPICS, ComplaintStatus, addressee
 from domain.lifecycle import IllegalTransition
 from presentation.labels import complaint_topic
@@ -355,7 +354,7 @@ def create_dialog() -> Dialog:
             RequestContact(I18nFormat("📱 Share my phone")),
             _keep(),
             _footer(),
-            markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=True),
+            markup_factory=PlainReplyKeyboard(resize_keyboard=True, one_time_keyboard=True),
             state=ComplaintSG.phone,
             getter=get_step,
         ),

@@ -65,6 +65,9 @@ class Schedule(_Model):
     closes: time | None = None
     lunch: tuple[time, time] | None = None
     note: Text | None = None
+    # The standard receives without advance booking (in the order of the queue); Kenes's own
+    # booking then has to be explained next to it rather than seem to contradict it.
+    walk_in: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Schedule:
@@ -118,6 +121,15 @@ class Document(_Model):
     note: Text | None = None
     kind: Literal["submit", "show", "requirement"] = "submit"
     when: dict[Identifier, list[Identifier]] = Field(default_factory=dict)
+    # ``when`` in words ("если справку получает представитель"), for texts shown to someone
+    # who has not answered the checklist's questions (a talon, the card).
+    condition: Text | None = None
+
+    @model_validator(mode="after")
+    def _condition_in_words(self) -> Document:
+        if self.when and self.condition is None:
+            raise ValueError(f"document {self.id!r} applies only in some cases: give its condition in words")
+        return self
 
     def applies(self, answers: dict[str, str]) -> bool:
         """Whether the document is needed for these checklist answers."""
@@ -279,6 +291,9 @@ class Place(_Model):
 class IndicatorName(_Model):
     code: str
     name: Text
+    # The survey question an indicator measured by asking people is asked as (2.1 and 3.1,
+    # after a paper service: domain.surveys).
+    question: Text | None = None
 
 
 class IndicatorGroup(_Model):

@@ -32,7 +32,9 @@ from aiogram.methods import (
     EditMessageText,
     GetFile,
     GetMe,
+    SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.types import (
@@ -151,6 +153,9 @@ class RecordingSession(BaseSession):
                         file_path=f"documents/{method.file_id}.bin")
         if isinstance(method, SendMessage):
             return self._message(method.chat_id, next(_message_ids), method.text, method.reply_markup)
+        if isinstance(method, (SendPhoto, SendDocument)):
+            return self._message(method.chat_id, next(_message_ids), None, method.reply_markup).model_copy(
+                update={"caption": method.caption})
         if isinstance(method, EditMessageText):
             return self._message(method.chat_id or 0, method.message_id or 0, method.text, method.reply_markup)
         if isinstance(method, EditMessageReplyMarkup):
@@ -260,6 +265,8 @@ class ChatClient:
                     self.reply_keyboard = method.reply_markup
                 elif isinstance(method.reply_markup, ReplyKeyboardRemove):
                     self.reply_keyboard = None
+            elif isinstance(method, (SendPhoto, SendDocument)):  # a file: shown as its caption
+                self.chat.append(ChatMessage(result.message_id, method.caption or "", _markup(method.reply_markup)))
             elif isinstance(method, CopyMessage):
                 original = self.session.known.get((int(method.from_chat_id), method.message_id))
                 self.chat.append(ChatMessage(result.message_id, describe(original), _markup(method.reply_markup)))

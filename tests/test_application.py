@@ -209,7 +209,7 @@ async def test_apply_after_the_checklist_keeps_the_answers(app: App, ru: ChatCli
     await ru.click("миссионеров")
     await ru.click("Атырауская")
     await ru.click("Иностранец")
-    await ru.click("Готово")
+    await ru.click("Показать итог")
     await ru.click("Подать онлайн")
     assert "ФИО" in ru.last.text or "фамилия" in ru.last.text, "no question asked again"
     await ru.send("John Smith")

@@ -152,8 +152,8 @@ async def test_review_answer_survey_and_privacy(app: App, ru: ChatClient, clock:
     assert "Ахметов Ерлан, Телефон: +77011234567" in card and TEXT in card and "<i>(заявитель)</i>" in card
     assert officer.last.button_texts == ["🔎 Принять на рассмотрение", "➡️ Перенаправить"]
     await officer.click("Принять на рассмотрение")
-    assert officer.last.button_texts == ["✅ Удовлетворить", "◐ Удовлетворить частично", "✖️ Отказать",
-                                         "➡️ Перенаправить"]
+    assert officer.last.button_texts == ["✅ Удовлетворить", "◐ Удовлетворить частично",
+                                         "✖️ Оставить без удовлетворения", "➡️ Перенаправить"]
     clock.advance(days=2)
     await officer.click("Удовлетворить частично")
     assert officer.last.text.startswith("Жалоба C-26-000001: напишите ответ.")
