@@ -92,7 +92,7 @@ async def test_complaint_from_the_menu_with_a_talon(app: App, ru: ChatClient, cl
     (complaint,) = await stored(app)
     assert (complaint.user_id, complaint.office_id, complaint.topic, complaint.text) == (
         ru.user_id, "psc_aktau", "quality", TEXT)
-    assert complaint.complainant == {"name": "Ахметов Ерлан", "phone": "+77011234567"}
+    assert complaint.complainant == {"name": "Ахметов Ерлан", "phone": "+77011234567", "phone_confirmed": True}
     assert [a.kind for a in complaint.attachments] == ["photo", "document"]
 
 
