@@ -20,7 +20,21 @@ from aiogram_dialog.widgets.text import Format
 
 from dialogs import drafts
 from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
-from dialogs.form_engine import CHOICE, FILES, IDENT, MORE, NAME, NUMBER, PHONE, POS, REVIEWING, TEXT, FormEngine, Shown, Step
+from dialogs.form_engine import (
+    CHOICE,
+    FILES,
+    IDENT,
+    MORE,
+    NAME,
+    NUMBER,
+    PHONE,
+    POS,
+    REVIEWING,
+    TEXT,
+    FormEngine,
+    Shown,
+    Step,
+)
 from dialogs.states import ApplicationSG, CasesSG
 from dialogs.widgets import I18nFormat, Input
 from domain.catalog import ApplicationForm, Document, Standard
@@ -151,7 +165,8 @@ class Application:
         elif step.kind in (NAME, IDENT):
             data[APPLICANT][step.key] = value
         elif step.part == "publications":
-            _publication(manager, step.params["p"])[standard.application.publication_fields[step.params["f"]].ask] = value
+            part = standard.application.publication_fields[step.params["f"]]
+            _publication(manager, step.params["p"])[part.ask] = value
         else:
             data[FIELDS][standard.application.fields[step.params["i"]].ask] = value
         return None

@@ -37,7 +37,6 @@ from aiogram_dialog.widgets.kbd import Button, Column, RequestContact, Row, Sele
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Format
 
-from dialogs.common import leave
 from dialogs.forms import clean_name, clean_number, clean_text
 from dialogs.uploads import file_of, phone_of
 from dialogs.widgets import I18nFormat, Input
@@ -310,7 +309,7 @@ class FormEngine:
         """A button per section, each opening the section's first step."""
         result, seen = [], set()
         for index, step in enumerate(self.spec.steps(manager)):
-            if step.part in seen or step.kind in (CHOICE, MORE) and not step.params.get("editable"):
+            if step.part in seen or (step.kind in (CHOICE, MORE) and not step.params.get("editable")):
                 continue
             seen.add(step.part)
             result.append((str(index), self.spec.edit_label(manager, step)))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from contextlib import suppress
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 from aiogram import Bot, F
