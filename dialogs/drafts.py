@@ -36,7 +36,14 @@ NOT_IN_PROGRESS = {ApplicationSG.receipt, ApplicationSG.receipt_full, Applicatio
 
 
 def _repositories(manager: DialogManager) -> Repositories:
-    return manager.middleware_data["repositories"]
+    repositories: Repositories = manager.middleware_data["repositories"]
+    return repositories
+
+
+def _user_id(manager: DialogManager) -> int:
+    user = getattr(manager.event, "from_user", None)
+    assert user is not None, "drafts are kept for a user"
+    return int(user.id)
 
 
 def form_of(manager: DialogManager) -> str | None:
@@ -75,7 +82,7 @@ async def ask_before_leaving(manager: DialogManager, then: str) -> bool:
 async def save(manager: DialogManager, form: str, data: dict[str, Any]) -> Any:
     repositories = _repositories(manager)
     expires = repositories.now() + DRAFT_LIFETIME
-    draft = await repositories.drafts.save(manager.event.from_user.id, form, data.get("standard"), data, expires)
+    draft = await repositories.drafts.save(_user_id(manager), form, data.get("standard"), data, expires)
     await repositories.commit()
     return draft
 
@@ -86,18 +93,18 @@ async def forget(manager: DialogManager) -> None:
     if form is None:
         return
     repositories = _repositories(manager)
-    await repositories.drafts.delete(manager.event.from_user.id, form)
+    await repositories.drafts.delete(_user_id(manager), form)
     await repositories.commit()
 
 
 async def load(manager: DialogManager, form: str) -> dict[str, Any] | None:
-    draft = await _repositories(manager).drafts.get(manager.event.from_user.id, form)
+    draft = await _repositories(manager).drafts.get(_user_id(manager), form)
     return dict(draft.data) if draft is not None else None
 
 
 async def menu_items(manager: DialogManager) -> list[tuple[str, str]]:
     """The menu's «Continue» buttons: one per draft that has not expired."""
-    drafts = await _repositories(manager).drafts.of_user(manager.event.from_user.id)
+    drafts = await _repositories(manager).drafts.of_user(_user_id(manager))
     renderer, locale = renderer_of(manager), locale_of(manager)
     return [(d.form, renderer.render("draft_button.j2", locale, title=title(manager, d.form, d.standard_id),
                                      expires=d.expires_at)) for d in drafts]
@@ -206,7 +213,7 @@ def windows(state: Any, engine: FormEngine | None = None) -> list[Window]:
 
 async def offer(manager: DialogManager, form: str, standard_id: str | None) -> bool:
     """Opening a form that has a draft (for the same service): offer it (and say True)."""
-    draft = await _repositories(manager).drafts.get(manager.event.from_user.id, form)
+    draft = await _repositories(manager).drafts.get(_user_id(manager), form)
     if draft is None or draft.standard_id != standard_id:
         return False
     manager.dialog_data[OFFER] = {"form": form, "standard": standard_id, "saved_at": draft.saved_at.isoformat(),

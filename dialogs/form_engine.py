@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from aiogram.enums import ContentType
 from aiogram.exceptions import TelegramAPIError
-from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, Window
@@ -133,7 +133,7 @@ TYPES: dict[str, Callable[[str], Any]] = {
 class FormSpec(Protocol):
     """What a form tells the engine; the rest (windows, moves, review edits) is the engine's."""
 
-    states: type[StatesGroup]  # a state per kind the form uses, plus ``review``
+    states: Any  # the form's StatesGroup: a state per kind the form uses, plus ``review``
 
     def steps(self, manager: DialogManager) -> list[Step]: ...
 
@@ -258,7 +258,8 @@ class FormEngine:
         """A phone shared with the button: taken only if it is the sender's own contact."""
         contact = message.contact
         phone, problem = phone_of(message)
-        if contact is None or contact.user_id is None or contact.user_id != message.from_user.id:
+        sender = message.from_user
+        if contact is None or sender is None or contact.user_id != sender.id:
             phone, problem = None, _("Please share your own phone number, or type it.")
         if phone is None:
             await self._refuse(message, manager, problem)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiogram.methods import SendMessage
 
-from tests.conftest import App, FakeClock
+from tests.conftest import CLERK_ID, App, FakeClock
 from tests.telegram import ChatClient
 
 VALID_IIN = "900101300126"
@@ -86,3 +86,20 @@ async def test_someone_elses_contact_is_refused(app: App, ru: ChatClient, clock:
     assert "⚠️ Отправьте свой собственный номер или напишите его." in ru.last.text
     await ru.send("+7 701 765 43 21")
     assert "Вероисповедная" in ru.last.text or "вероисповедная" in ru.last.text
+
+
+async def test_clerks_see_a_typed_phone_is_not_confirmed(app: App, clock: FakeClock) -> None:
+    applicant = app.client(user_id=4601, language_code="ru")
+    await applicant.start_in("Русский")
+    for label in ("Подать онлайн", "миссионеров", "Мангистауская"):
+        await applicant.click(label)
+    for text in ("Джон Смит", VALID_IIN, "+7 701 765 43 21", "христианство", "Мангистау", "2027 год"):
+        await applicant.send(text)
+    while "Проверьте заявление" not in applicant.last.text:
+        await applicant.click("Пропустить")
+    await applicant.click("Отправить заявление")
+    number = applicant.last.text.split("№ ")[1].split("<")[0]
+    clerk = app.client(user_id=CLERK_ID, language_code="ru", first_name="Асель")
+    await clerk.send(f"/case {number}")
+    assert "Телефон: +77017654321 ⚠️ не подтверждён (введён вручную, а не отправлен из Telegram)" in clerk.last.text
+    assert "Вероисповедание: христианство" in clerk.last.text, "the field named as the standard's form does"
