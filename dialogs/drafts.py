@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, ErrorEvent
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.api.exceptions import NoContextError
@@ -40,10 +40,16 @@ def _repositories(manager: DialogManager) -> Repositories:
     return repositories
 
 
+def _user(manager: DialogManager) -> int | None:
+    """Whose drafts: the update's sender (also when an error handler shows the menu)."""
+    user = manager.middleware_data.get("event_from_user") or getattr(manager.event, "from_user", None)
+    return int(user.id) if user is not None else None
+
+
 def _user_id(manager: DialogManager) -> int:
-    user = getattr(manager.event, "from_user", None)
-    assert user is not None, "drafts are kept for a user"
-    return int(user.id)
+    user_id = _user(manager)
+    assert user_id is not None, "drafts are kept for a user"
+    return user_id
 
 
 def form_of(manager: DialogManager) -> str | None:
@@ -104,7 +110,10 @@ async def load(manager: DialogManager, form: str) -> dict[str, Any] | None:
 
 async def menu_items(manager: DialogManager) -> list[tuple[str, str]]:
     """The menu's «Continue» buttons: one per draft that has not expired."""
-    drafts = await _repositories(manager).drafts.of_user(_user_id(manager))
+    user_id = _user(manager)
+    if user_id is None or isinstance(manager.event, ErrorEvent):
+        return []  # the menu shown after an error: that update's session is already closed
+    drafts = await _repositories(manager).drafts.of_user(user_id)
     renderer, locale = renderer_of(manager), locale_of(manager)
     return [(d.form, renderer.render("draft_button.j2", locale, title=title(manager, d.form, d.standard_id),
                                      expires=d.expires_at)) for d in drafts]
