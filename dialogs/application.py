@@ -193,12 +193,7 @@ ENGINE = FormEngine(FORM)
 
 async def on_start(start_data: Any, manager: DialogManager) -> None:
     data = start_data if isinstance(start_data, dict) else {}
-    if data.get(drafts.DRAFT):
-        saved = await drafts.load(manager, drafts.APPLICATION)
-        if saved is not None:
-            await drafts.resume(manager, ENGINE, saved)
-            return
-        await manager.done()
+    if await drafts.started_from_draft(data, manager, drafts.APPLICATION, ENGINE):
         return
     manager.dialog_data.update({
         STANDARD: data[STANDARD], OFFICE: data[OFFICE], ANSWERS: dict(data.get(ANSWERS) or {}),

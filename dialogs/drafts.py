@@ -125,6 +125,20 @@ async def continue_from_menu(callback: CallbackQuery, widget: Any, manager: Dial
     await manager.start(STARTS[form], data={DRAFT: form}, mode=StartMode.RESET_STACK)
 
 
+async def started_from_draft(start_data: dict[str, Any], manager: DialogManager, form: str,
+                             engine: FormEngine) -> bool:
+    """A form started with ``{"draft": form}`` (the menu's «Continue»): carry on with the
+    draft (or, if it expired meanwhile, close); say True if so."""
+    if not start_data.get(DRAFT):
+        return False
+    saved = await load(manager, form)
+    if saved is None:
+        await manager.done()
+    else:
+        await resume(manager, engine, saved)
+    return True
+
+
 async def resume(manager: DialogManager, engine: FormEngine, data: dict[str, Any]) -> None:
     """Carry on with a draft's data where it was left."""
     manager.dialog_data.clear()

@@ -84,49 +84,32 @@ class Shown:
     options: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _name(text: str) -> str:
-    value = clean_name(text)
-    if value is None:
-        raise ValueError
-    return value
+def _checked(clean: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A type factory from a cleaner that says ``None`` for what it cannot take."""
+
+    def factory(text: str) -> Any:
+        value = clean(text)
+        if value is None:
+            raise ValueError
+        return value
+
+    return factory
 
 
-def _ident(text: str) -> str:
-    if not is_valid_iin_or_bin(text):
-        raise ValueError
-    return "".join(text.split()).replace("-", "")
+def _ident(text: str) -> str | None:
+    return "".join(text.split()).replace("-", "") if is_valid_iin_or_bin(text) else None
 
 
-def _text(text: str) -> str:
-    value = clean_text(text)
-    if value is None:
-        raise ValueError
-    return value
-
-
-def _number(text: str) -> int:
-    value = clean_number(text)
-    if value is None:
-        raise ValueError
-    return value
-
-
-def _phone(text: str) -> str:
-    value = normalize_phone(text)
-    if value is None:
-        raise ValueError
-    return value
-
-
-def _longtext(text: str) -> str:
+def _longtext(text: str) -> str | None:
     value = text.strip()
-    if not value or value.startswith("/"):
-        raise ValueError
-    return value
+    return value if value and not value.startswith("/") else None
 
+
+_phone = _checked(normalize_phone)
 
 TYPES: dict[str, Callable[[str], Any]] = {
-    NAME: _name, IDENT: _ident, TEXT: _text, NUMBER: _number, PHONE: _phone, LONGTEXT: _longtext,
+    NAME: _checked(clean_name), IDENT: _checked(_ident), TEXT: _checked(clean_text),
+    NUMBER: _checked(clean_number), PHONE: _phone, LONGTEXT: _checked(_longtext),
 }
 
 
