@@ -159,7 +159,7 @@ class CaseService:
             state_of(case), action, self.catalog.standard(case.standard_id), self.calendar, now,
             comment=comment, ground=ground, extension_months=extension_months,
         )
-        case.status = change.to_status.value
+        case.status = change.to_status
         if change.new_due_date is not None:
             case.due_date = change.new_due_date
         if change.to_status is Status.READY:
