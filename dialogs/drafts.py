@@ -8,10 +8,12 @@ catalog), and expires :data:`DRAFT_LIFETIME` after it was kept (the user is told
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiogram.types import CallbackQuery, ErrorEvent
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.api.exceptions import NoContextError
@@ -78,10 +80,15 @@ async def ask_before_leaving(manager: DialogManager, then: str) -> bool:
     data = context.dialog_data
     if context.state in NOT_IN_PROGRESS or (data.get(POS, 0) == 0 and not data.get("reviewing")):
         return False
+    # The question takes the form's message (the command typed is removed), so the chat does
+    # not gain a message; «Continue» turns it back into the form.
+    if isinstance(manager.event, Message):
+        with suppress(TelegramAPIError):
+            await manager.event.delete()
     await manager.start(LeaveFormSG.ask, data={
         "form": form, "data": data, "then": then, "standard": data.get("standard"),
         "step": data.get(POS, 0) + 1, "total": data.get(TOTAL, 0),
-    }, show_mode=ShowMode.SEND)
+    }, show_mode=ShowMode.EDIT)
     return True
 
 
@@ -158,7 +165,7 @@ async def get_ask(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, An
 
 
 async def carry_on(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    await manager.done(show_mode=ShowMode.DELETE_AND_SEND)
+    await manager.done(show_mode=ShowMode.EDIT)
 
 
 async def keep_draft(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:

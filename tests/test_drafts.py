@@ -37,8 +37,10 @@ async def test_menu_asks_and_a_draft_survives_a_restart(make_app: Callable[[], A
     before = make_app()
     ru = before.client(language_code="ru", user_id=5151)
     await half_a_missionary_application(ru)
+    shown = len(ru.chat)
     await ru.send("/menu")
     ask = ru.last
+    assert len(ru.chat) == shown, "the question takes the form's message"
     assert "У вас есть незаконченная форма" in ask.text and "шаг 5 из" in ask.text
     assert "он хранится 7 дней" in ask.text
     assert ask.button_texts == ["▶️ Продолжить заполнение", "💾 Сохранить как черновик", "🗑 Удалить"]
