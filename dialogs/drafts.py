@@ -92,22 +92,34 @@ async def ask_before_leaving(manager: DialogManager, then: str) -> bool:
     return True
 
 
+def _refresh(manager: DialogManager, user: Any) -> None:
+    """The update's ``user`` is the row as changed now (the menu shown next reads it)."""
+    if user is not None:
+        manager.middleware_data["user"] = user
+
+
 async def save(manager: DialogManager, form: str, data: dict[str, Any]) -> Any:
     repositories = _repositories(manager)
     expires = repositories.now() + DRAFT_LIFETIME
-    draft = await repositories.drafts.save(_user_id(manager), form, data.get("standard"), data, expires)
+    draft, user = await repositories.drafts.save(_user_id(manager), form, data.get("standard"), data, expires)
     await repositories.commit()
+    _refresh(manager, user)
     return draft
+
+
+async def _delete(manager: DialogManager, form: str) -> None:
+    repositories = _repositories(manager)
+    user = await repositories.drafts.delete(_user_id(manager), form)
+    await repositories.commit()
+    _refresh(manager, user)
 
 
 async def forget(manager: DialogManager) -> None:
     """The form was sent or cancelled: its draft, if any, is gone too."""
     form = form_of(manager)
-    if form is None:
+    if form is None or not _may_have_drafts(manager):
         return
-    repositories = _repositories(manager)
-    await repositories.drafts.delete(_user_id(manager), form)
-    await repositories.commit()
+    await _delete(manager, form)
 
 
 async def load(manager: DialogManager, form: str) -> dict[str, Any] | None:
@@ -115,11 +127,21 @@ async def load(manager: DialogManager, form: str) -> dict[str, Any] | None:
     return dict(draft.data) if draft is not None else None
 
 
+def _may_have_drafts(manager: DialogManager) -> bool:
+    """From the user's row (read or cached for every update anyway): no query for users
+    without a draft that is still kept."""
+    user = manager.middleware_data.get("user")
+    until = getattr(user, "drafts_until", None)
+    return until is not None and until > _repositories(manager).now()
+
+
 async def menu_items(manager: DialogManager) -> list[tuple[str, str]]:
     """The menu's «Continue» buttons: one per draft that has not expired."""
     user_id = _user(manager)
     if user_id is None or isinstance(manager.event, ErrorEvent):
         return []  # the menu shown after an error: that update's session is already closed
+    if not _may_have_drafts(manager):
+        return []
     drafts = await _repositories(manager).drafts.of_user(user_id)
     renderer, locale = renderer_of(manager), locale_of(manager)
     return [(d.form, renderer.render("draft_button.j2", locale, title=title(manager, d.form, d.standard_id),
@@ -180,9 +202,7 @@ async def keep_draft(callback: CallbackQuery, button: Button, manager: DialogMan
 async def discard(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     start = manager.start_data
     assert isinstance(start, dict)
-    repositories = _repositories(manager)
-    await repositories.drafts.delete(callback.from_user.id, start["form"])
-    await repositories.commit()
+    await _delete(manager, start["form"])
     await callback.answer(_("The unfinished form is discarded."))
     await _then(manager, start["then"])
 
@@ -226,9 +246,7 @@ def windows(state: Any, engine: FormEngine | None = None) -> list[Window]:
 
     async def anew(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
         offer = manager.dialog_data.pop(OFFER)
-        repositories = _repositories(manager)
-        await repositories.drafts.delete(callback.from_user.id, offer["form"])
-        await repositories.commit()
+        await _delete(manager, offer["form"])
         assert engine is not None
         await engine.go(manager, 0)
 
@@ -243,6 +261,8 @@ def windows(state: Any, engine: FormEngine | None = None) -> list[Window]:
 
 async def offer(manager: DialogManager, form: str, standard_id: str | None) -> bool:
     """Opening a form that has a draft (for the same service): offer it (and say True)."""
+    if not _may_have_drafts(manager):
+        return False
     draft = await _repositories(manager).drafts.get(_user_id(manager), form)
     if draft is None or draft.standard_id != standard_id:
         return False

@@ -90,6 +90,9 @@ class User(Base):
     last_seen: Mapped[Timestamp]
     # Set when Telegram says the user blocked the bot (403); cleared when they write again.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Until when the user's latest draft is kept (None: no draft), so that the menu asks the
+    # drafts table only for users who have one (the row itself is read, or cached, anyway).
+    drafts_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     def __repr__(self) -> str:
         return f"User(id={self.id}, language={self.language!r})"

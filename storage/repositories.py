@@ -396,14 +396,25 @@ class JobRepository:
 
 
 class DraftRepository:
-    """Half-filled forms kept by their users; an expired one is as good as none."""
+    """Half-filled forms kept by their users; an expired one is as good as none. The user's
+    ``drafts_until`` follows every change, so that users without drafts cost no query."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def _mark(self, user_id: int) -> User | None:
+        """Set the user's ``drafts_until`` to their latest draft's expiry (None: no draft)."""
+        user = await self.session.get(User, user_id)
+        if user is not None:
+            user.drafts_until = await self.session.scalar(
+                select(func.max(Draft.expires_at)).where(Draft.user_id == user_id))
+            await self.session.flush()
+        return user
+
     async def save(self, user_id: int, form: str, standard_id: str | None, data: dict[str, Any],
-                   expires_at: datetime) -> Draft:
-        """Keep this draft (replacing the user's earlier draft of the same form)."""
+                   expires_at: datetime) -> tuple[Draft, User | None]:
+        """Keep this draft (replacing the user's earlier draft of the same form); the draft and
+        the user's row as it is now."""
         draft = await self.session.scalar(select(Draft).where(Draft.user_id == user_id, Draft.form == form))
         now = clock_of(self.session)()
         if draft is None:
@@ -411,7 +422,7 @@ class DraftRepository:
             self.session.add(draft)
         draft.standard_id, draft.data, draft.saved_at, draft.expires_at = standard_id, data, now, expires_at
         await self.session.flush()
-        return draft
+        return draft, await self._mark(user_id)
 
     async def of_user(self, user_id: int) -> list[Draft]:
         """The user's drafts that have not expired, newest first."""
@@ -422,11 +433,14 @@ class DraftRepository:
     async def get(self, user_id: int, form: str) -> Draft | None:
         return next((d for d in await self.of_user(user_id) if d.form == form), None)
 
-    async def delete(self, user_id: int, form: str) -> None:
+    async def delete(self, user_id: int, form: str) -> User | None:
+        """Remove the user's draft of this form, if any; the user's row when it changed."""
         draft = await self.session.scalar(select(Draft).where(Draft.user_id == user_id, Draft.form == form))
-        if draft is not None:
-            await self.session.delete(draft)
-            await self.session.flush()
+        if draft is None:
+            return None
+        await self.session.delete(draft)
+        await self.session.flush()
+        return await self._mark(user_id)
 
 
 class Repositories:

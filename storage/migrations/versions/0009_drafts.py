@@ -1,4 +1,5 @@
-"""Drafts: a half-filled application or complaint kept when the user leaves it, until it expires.
+"""Drafts: a half-filled application or complaint kept when the user leaves it, until it expires;
+``users.drafts_until`` says whether a user has one (the menu asks the drafts only then).
 
 Numbered 0009 (0008 is left to the branch that takes it); it follows the newest revision here.
 
@@ -35,9 +36,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_drafts_user_id", "drafts", ["user_id"])
     op.create_index("ix_drafts_expires_at", "drafts", ["expires_at"])
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("drafts_until", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("drafts_until")
     op.drop_index("ix_drafts_expires_at", table_name="drafts")
     op.drop_index("ix_drafts_user_id", table_name="drafts")
     op.drop_table("drafts")
