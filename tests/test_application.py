@@ -179,6 +179,7 @@ async def test_legal_entity_with_two_publications_ru(app: App, ru: ChatClient, c
     assert "Приложено 2 документа." in ru.last.text
     assert "Срок исполнения: 8 декабря 2026\u202fг." in ru.last.text  # 15 calendar days
     assert "Статус: подано; его рассмотрит" in ru.last.text and "Принят" not in ru.last.text
+    assert len(ru.last.text) <= 600 and ru.last.button_texts[0] == "ℹ️ Подробнее"
     assert case.applicant["phone_confirmed"] is False, "a typed phone is not confirmed"
 
 
