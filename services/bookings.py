@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -218,7 +219,7 @@ class BookingService:
             update(OutboxMessage)
             .where(OutboxMessage.booking_id == booking.id, OutboxMessage.status == "pending",
                    OutboxMessage.kind.startswith("reminder"))
-            .values(status=BookingStatus.CANCELLED)
+            .values(status="cancelled")
         )
 
     async def language_changed(self, user_id: int) -> None:
@@ -239,8 +240,8 @@ class BookingService:
         self._changeable(booking, self.rules(placement))
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = booking.updated_at = self.clock()
-        await self._cancel_reminders(booking)
-        await self._commit()
+        async with self._saving():
+            await self._cancel_reminders(booking)
         return booking
 
     async def reschedule(self, number: str, user_id: int, starts_at: datetime) -> Booking:
@@ -261,14 +262,19 @@ class BookingService:
             except IntegrityError:
                 await self.session.rollback()
                 continue
-            await self._cancel_reminders(booking)
-            await self.notices.booking_made(self.repositories, booking, booking.updated_at)
-            await self._commit()
+            async with self._saving():
+                await self._cancel_reminders(booking)
+                await self.notices.booking_made(self.repositories, booking, booking.updated_at)
             return booking
         raise BookingError("full", "no free place left at this time")
 
-    async def _commit(self) -> None:
+    @asynccontextmanager
+    async def _saving(self) -> AsyncIterator[None]:
+        """The steps of a change, then its commit. A booking changed meanwhile by someone else
+        (a clerk elsewhere, the user's other device) is found at the first flush, which a
+        query in the steps makes, or at the commit: then nothing is kept."""
         try:
+            yield
             await self.repositories.commit()
         except StaleDataError:
             await self.session.rollback()
@@ -313,8 +319,8 @@ class BookingService:
             booking.served_at = now
             booking.status = BookingStatus.SERVED
         booking.updated_at = now
-        await self._cancel_reminders(booking)
-        await self._commit()
+        async with self._saving():
+            await self._cancel_reminders(booking)
         return booking
 
 

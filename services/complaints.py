@@ -155,8 +155,9 @@ class ComplaintService:
             outcome=change.outcome.value if change.outcome else None,
         )
         complaint.events.append(event)
-        await self.notices.complaint_changed(self.repositories, complaint, event)
         try:
+            # The notices query, which flushes the change first (see CaseService.transition).
+            await self.notices.complaint_changed(self.repositories, complaint, event)
             await self.repositories.commit()
         except StaleDataError:
             await self.repositories.session.rollback()
