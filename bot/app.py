@@ -40,7 +40,20 @@ from bot.notifier import DeadlineWatch, OutboxWorker, Pacing
 from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
 from config import SUPPORTED_LOCALES, Settings
-from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
+from dialogs import (
+    application,
+    booking,
+    card,
+    cases,
+    catalog,
+    checklist,
+    complaint,
+    drafts,
+    language,
+    menu,
+    my_bookings,
+    my_complaints,
+)
 from dialogs.widgets import KenesMessageManager, PlainReplyButtons, unique_intent_ids
 from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, system_clock
@@ -214,9 +227,10 @@ def build_dispatcher(
         application.create_dialog(),
         cases.create_dialog(),
         booking.create_dialog(),
-        booking.create_my_bookings_dialog(),
+        my_bookings.create_dialog(),
         complaint.create_dialog(),
-        complaint.create_my_complaints_dialog(),
+        my_complaints.create_dialog(),
+        drafts.create_dialog(),
         fallback.create_buttons_router(),
     )
     unique_intent_ids()

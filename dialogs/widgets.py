@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F
 from aiogram.enums import ContentType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import (
     InlineKeyboardButton,
     KeyboardButton,
@@ -72,7 +74,19 @@ class Input(MessageInput):
 
 
 class KenesMessageManager(MessageManager):
-    """aiogram-dialog's message manager, removing a reply keyboard with a word instead of "..."."""
+    """aiogram-dialog's message manager, removing a reply keyboard with a word instead of "...";
+    and, when a window with a reply keyboard (the phone step) is replaced rather than kept,
+    removing the keyboard without leaving a «✔️ Got it.» behind: the removal message is
+    deleted with the window once Telegram has delivered it."""
+
+    async def remove_message_safe(self, bot: Bot, old_message: OldMessage, new_message: NewMessage | None) -> None:
+        removal = None
+        if self.had_reply_keyboard(old_message) and (new_message is None or not self.need_reply_keyboard(new_message)):
+            removal = await self.remove_reply_kbd(bot, old_message)
+        await super().remove_message_safe(bot, old_message, new_message)
+        if removal is not None:
+            with suppress(TelegramAPIError):
+                await bot.delete_message(chat_id=removal.chat.id, message_id=removal.message_id)
 
     async def remove_reply_kbd(self, bot: Bot, old_message: OldMessage | None) -> Message | None:
         if not old_message:

@@ -205,6 +205,49 @@ def _parse_quality(rows: Any) -> Any:
     return parsed
 
 
+class FieldPart(_Model):
+    """One question an application field is asked in online (a field of the legal form may
+    cover several: «status, legal form, name, location»)."""
+
+    ask: Identifier
+    short: Text
+    prompt: Text
+    number: bool = False
+
+
+class ApplicationField(Text):
+    """A field of the standard's application form, as the standard lists it; ``ask`` (or
+    ``parts``) says how the online application asks it. A field without them is filled from
+    what the application already holds (the office, the applicant's IIN/BIN, the scans, the
+    signature). ``repeat``: asked once per publication."""
+
+    ask: Identifier | None = None
+    short: Text | None = None
+    prompt: Text | None = None
+    number: bool = False
+    repeat: bool = False
+    parts: list[FieldPart] = Field(default_factory=list)
+
+    def questions(self) -> list[FieldPart]:
+        """The questions the online application asks for this field."""
+        if self.parts:
+            return list(self.parts)
+        if self.ask is None:
+            return []
+        if self.short is None or self.prompt is None:
+            raise ValueError(f"application field {self.ask!r} needs short and prompt")
+        return [FieldPart(ask=self.ask, short=self.short, prompt=self.prompt, number=self.number)]
+
+
+@dataclass(frozen=True)
+class ApplicationForm:
+    """What an online application asks beyond the applicant and the scans, from the standard's
+    ``application_fields``: the fields asked once, and those asked for each publication."""
+
+    fields: tuple[FieldPart, ...] = ()
+    publication_fields: tuple[FieldPart, ...] = ()
+
+
 class Standard(_Model):
     """One legal standard: every fact the bot tells about the service in one region."""
 
@@ -229,7 +272,7 @@ class Standard(_Model):
     questions: list[Question] = Field(default_factory=list)
     documents: list[Document] = Field(min_length=1)
     application_form: Text
-    application_fields: list[Text] = Field(default_factory=list)
+    application_fields: list[ApplicationField] = Field(default_factory=list)
     submission: Text
     proof_of_submission: Text
     collect: Text
@@ -270,6 +313,13 @@ class Standard(_Model):
     def documents_for(self, answers: dict[str, str]) -> list[Document]:
         """The documents that apply to these checklist answers."""
         return [d for d in self.documents if d.applies(answers)]
+
+    @property
+    def application(self) -> ApplicationForm:
+        """The questions of the online application, in the order the standard lists its fields."""
+        once = [q for f in self.application_fields if not f.repeat for q in f.questions()]
+        each = [q for f in self.application_fields if f.repeat for q in f.questions()]
+        return ApplicationForm(tuple(once), tuple(each))
 
 
 class Service(_Model):

@@ -23,7 +23,6 @@ from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_percent
 
 from config import Settings
-from dialogs.forms import FORMS
 from domain.catalog import Catalog
 from domain.deadlines import ALMATY, local_date
 from domain.lifecycle import Action, IllegalTransition
@@ -128,7 +127,7 @@ def render_case(case: Case, service: CaseService, renderer: Renderer, catalog: C
     return renderer.render(
         "clerk_case.j2", locale, case=case, s=standard, office=placement.office,
         service=catalog.service(standard.service), overdue=service.is_overdue(case),
-        form=FORMS[standard.service], documents={d.id: d for d in standard.documents},
+        form=standard.application, documents={d.id: d for d in standard.documents},
     )
 
 

@@ -59,7 +59,7 @@ from aiogram.types import (
 )
 
 BOT_USER = User(id=123456789, is_bot=True, first_name="Kenes", username="kenes_test_bot")
-_ids = itertools.count(1)
+_ids = itertools.count(1_000_000)  # the user's messages; far from the bot's, so deleting one never hits the other
 _message_ids = itertools.count(1000)  # shared, so a restarted bot never reuses an id
 _thread_ids = itertools.count(500)
 FILE_CONTENT = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a fake JPEG scan"
