@@ -40,6 +40,8 @@ from bot.notifier import DeadlineWatch, OutboxWorker, Pacing
 from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
 from config import SUPPORTED_LOCALES, Settings
+from console.app import create_console
+from console.web import ConsoleContext
 from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
 from dialogs.widgets import KenesMessageManager, unique_intent_ids
 from domain.catalog import Catalog, load_catalog
@@ -48,6 +50,7 @@ from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.hours import DeskHours
 from domain.slots import BookingConfig
 from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
+from handlers import console as console_handlers
 from jobs.scans import MB, AttachmentDownloader
 from presentation.filters import NotDialogButton
 from presentation.i18n import N_, LanguageMiddleware, create_i18n
@@ -57,6 +60,7 @@ from services.bookings import BookingService
 from services.cases import CaseService
 from services.complaints import ComplaintService
 from services.handoff import HandoffDesk
+from services.staff import links_from, roles_from, sessions_from
 from storage.cache import UserCache
 from storage.database import SessionFactory, clock_of, create_engine, create_session_factory
 from storage.fsm import SQLAlchemyStorage
@@ -182,6 +186,7 @@ def build_dispatcher(
         handoff_desk=HandoffDesk(settings.clerk_chat_id, settings.clerk_ids, DeskHours(*settings.clerk_hours),
                                  services.calendar, services.renderer, services.catalog, settings.default_locale,
                                  lambda: services.clock()),
+        console_links=links_from(settings, lambda: services.clock()),
         fsm_strategy=FSMStrategy.USER_IN_TOPIC,
     )
     if seen is not None:
@@ -205,6 +210,7 @@ def build_dispatcher(
     handlers.callback_query.filter(NotDialogButton())
     handlers.include_routers(
         errors.create_router(),
+        console_handlers.create_router(),
         clerks.create_router(),
         complaints.create_router(),
         handoff.create_router(),
@@ -308,6 +314,26 @@ async def start_registry_api(settings: Settings, sessions: SessionFactory, servi
     return server
 
 
+async def start_console(settings: Settings, sessions: SessionFactory, services: Services) -> ApiServer | None:
+    """Serve the staff console on ``CONSOLE_HOST:CONSOLE_PORT`` (uvicorn, on this event loop);
+    off unless ``CONSOLE_ENABLED``."""
+    links = links_from(settings, services.clock)
+    if links is None:
+        logger.info("console is off (CONSOLE_ENABLED is not set)")
+        return None
+    context = ConsoleContext(
+        sessions=sessions, catalog=services.catalog, calendar=services.calendar, notices=services.notices,
+        file_store=settings.file_store_dir, clock=services.clock, i18n=services.i18n, roles=roles_from(settings),
+        links=links, staff_sessions=sessions_from(settings, services.clock), default_locale=settings.default_locale,
+        secure_cookies=settings.console_base_url.startswith("https://"), trust_proxy=settings.console_trust_proxy,
+        booking_config=services.booking_config, complaint_review_days=services.complaint_review_days)
+    # Forwarded headers are read by the console itself, and only with CONSOLE_TRUST_PROXY.
+    server = ApiServer(create_console(context), settings.console_host, settings.console_port, name="console",
+                       proxy_headers=False)
+    await server.start()
+    return server
+
+
 async def run(settings: Settings) -> None:
     """Start the bot, the registry API and the notifier together; stop them together."""
     clock = system_clock
@@ -337,6 +363,7 @@ async def run(settings: Settings) -> None:
     gc.freeze()
     stop = asyncio.Event()
     api = await start_registry_api(settings, sessions, services)
+    console = await start_console(settings, sessions, services)
     background = [asyncio.create_task(job.run(stop), name=type(job).__name__)
                   for job in (worker, downloader, watch)]
     loop = asyncio.get_running_loop()
@@ -365,6 +392,8 @@ async def run(settings: Settings) -> None:
         await asyncio.gather(*background, return_exceptions=True)
         if api is not None:
             await api.stop()
+        if console is not None:
+            await console.stop()
         await bot.session.close()
         await storage.close()
         await isolation.close()

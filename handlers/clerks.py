@@ -30,6 +30,7 @@ from domain.lifecycle import Action, IllegalTransition
 from presentation.callbacks import ClerkAction, ClerkExtension, ClerkGround, VisitAction
 from presentation.filters import Is, clerk_actor
 from presentation.labels import booking_error, status_name
+from presentation.labels import case_refusal as explain
 from presentation.rendering import Renderer
 from services.bookings import BookingError, BookingService, waited_minutes
 from services.cases import CaseNotFound, CaseService, parse_number
@@ -65,25 +66,6 @@ class ClerkPlace(BaseFilter):
 class Clerk(BaseFilter):
     async def __call__(self, event: TelegramObject, settings: Settings, event_from_user: Any = None) -> bool:
         return is_clerk(settings, event_from_user.id if event_from_user else None)
-
-
-def explain(error: IllegalTransition) -> str:
-    """Why a move was not made, in the clerk's language."""
-    details = error.details
-    if error.code == "status":
-        return _("this case is already «{status}»; that move is not possible now.").format(
-            status=status_name(str(details["status"])))
-    messages = {
-        "not_in_standard": _("the service's standard does not provide for it."),
-        "needs_reasons": _("write the reasons for returning the case."),
-        "needs_ground": _("choose one of the standard's grounds for refusal."),
-        "extension_months": _("choose one of the standard's extensions."),
-        "needs_reason": _("write the reason for the extension."),
-        "already_due": _("the case is already due later than that."),
-        "kept_for_a_month": _("a result is kept for a month before it is archived."),
-        "concurrent": _("someone changed the case at the same moment; open it again."),
-    }
-    return messages.get(error.code, str(error))
 
 
 def action_label(action: Action) -> str:
