@@ -300,3 +300,34 @@ async def test_console_command_sends_a_link_to_staff_only(app: App, context: Con
         assert (await web.post("/console/signin", data={"token": token})).status_code == 303
         assert (await web.get("/console/cases")).status_code == 200
     assert [(e.source, e.action) for e in await audit(app)] == [("telegram", "console.link"), ("console", "signin")]
+
+
+async def test_telegram_and_api_actions_reach_the_audit_page(app: App, web: httpx.AsyncClient,
+                                                             context: ConsoleContext, settings: Settings) -> None:
+    from api.app import RegistryContext, create_app
+
+    number = await submit(app)
+    clerk = app.client(user_id=CLERK_ID, language_code="ru", first_name="Асель")
+    await clerk.send(f"/case {number}")
+    await clerk.click("Принять")
+    s = app.services
+    registry = RegistryContext(sessions=app.sessions, catalog=s.catalog, calendar=s.calendar, notices=s.notices,
+                               file_store=settings.file_store_dir, clock=context.clock,
+                               booking_config=s.booking_config)
+    transport = httpx.ASGITransport(app=create_app(registry, "registry-token"), client=("127.0.0.1", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://registry",
+                                 headers={"Authorization": "Bearer registry-token"}) as api:
+        assert (await api.get(f"/api/v1/cases/{number}")).status_code == 200
+        moved = await api.post(f"/api/v1/cases/{number}/actions", json={"action": "ready", "actor": "backoffice"})
+        assert moved.status_code == 200
+    entries = [(e.source, e.actor, e.origin, e.action, e.target) for e in await audit(app)]
+    assert ("telegram", f"clerk:{CLERK_ID}", "telegram", "case.view", f"case:{number}") in entries
+    assert ("telegram", f"clerk:{CLERK_ID}", "telegram", "case.accept", f"case:{number}") in entries
+    assert ("api", "api:registry", "token:registry", "case.view", f"case:{number}") in entries
+    assert ("api", "api:backoffice", "token:registry", "case.ready", f"case:{number}") in entries
+    await sign_in(web, context, SUPERVISOR)
+    page = await web.get("/console/audit")
+    assert page.status_code == 200 and "case.accept" in page.text and "api:backoffice" in page.text
+    only_api = await web.get("/console/audit", params={"source": "api"})
+    assert "api:backoffice" in only_api.text and f"clerk:{CLERK_ID}</td>" not in only_api.text
+    assert "Асель" not in page.text and "Ахметов" not in page.text
