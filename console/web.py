@@ -101,7 +101,7 @@ def locale_of(request: Request, default: str) -> str:
 
 class ConsoleLayer:
     """The outermost layer: the request's language set for gettext (the same catalogs as the
-    bot), and the headers every answer carries: no sniffing, no framing, no referrer (a
+    bot), and the headers every answer carries: no sniffing, no framing, no referrer to other sites (a
     sign-in link must not leak), nothing from elsewhere (CSP), pages not cached."""
 
     def __init__(self, app: ASGIApp, i18n: I18n, default_locale: str) -> None:
@@ -121,7 +121,7 @@ class ConsoleLayer:
                 headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"server"]
                 headers += [
                     (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
+                    (b"referrer-policy", b"same-origin"),
                     (b"content-security-policy",
                      b"default-src 'self'; img-src 'self' data:; object-src 'self'; frame-ancestors 'none'; "
                      b"form-action 'self'; base-uri 'none'"),
