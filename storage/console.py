@@ -10,12 +10,14 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import noload
 
-from storage.models import AuditEntry, Booking, Case, Complaint, ConsoleLink, Handoff
+from storage.models import OPEN_CASE, AuditEntry, Booking, Case, Complaint, ConsoleLink, Handoff
 
 OPEN_CASES = ("submitted", "in_work")
+# Written out (not bound) so that PostgreSQL can use the partial indexes of open cases.
 OPEN_COMPLAINTS = ("registered", "under_review")
 
 
@@ -91,11 +93,13 @@ class ConsoleQueries:
         if status:
             query = query.where(Case.status == status)
         if overdue_before is not None:
-            query = query.where(Case.status.in_(OPEN_CASES), Case.due_date < overdue_before)
+            query = query.where(text(OPEN_CASE), Case.due_date < overdue_before)
         if name:
             query = query.where(self._name_matches(Case.applicant["name"].as_string(), name))
+        # A list shows no history or scans: they are not loaded (the model loads them with a case).
+        query = query.options(noload(Case.events), noload(Case.attachments))
         query = query.order_by(Case.due_date, Case.id).limit(limit).offset(offset)
-        return (await self.session.scalars(query.execution_options(populate_existing=False))).all()
+        return (await self.session.scalars(query)).all()
 
     async def complaints(self, *, offices: Collection[str] | None, office: str | None = None,
                          status: str | None = None, overdue_before: date | None = None, number: str | None = None,
@@ -107,6 +111,7 @@ class ConsoleQueries:
             query = query.where(Complaint.status == status)
         if overdue_before is not None:
             query = query.where(Complaint.status.in_(OPEN_COMPLAINTS), Complaint.due_date < overdue_before)
+        query = query.options(noload(Complaint.events), noload(Complaint.attachments), noload(Complaint.case))
         query = query.order_by(Complaint.due_date, Complaint.id).limit(limit).offset(offset)
         return (await self.session.scalars(query)).all()
 

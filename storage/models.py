@@ -23,6 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# Open cases (the overdue lists); the same text in the partial indexes and in the queries.
+OPEN_CASE = "cases.status IN ('submitted', 'in_work')"
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend (SQLite keeps no offset)."""
@@ -128,6 +131,10 @@ class Case(Base):
         Index("ix_cases_office_id_due_date", "office_id", "due_date", "id"),
         Index("ix_cases_office_id_status_due_date", "office_id", "status", "due_date", "id"),
         Index("ix_cases_status_due_date", "status", "due_date", "id"),
+        Index("ix_cases_open_due_date", "due_date", "id", postgresql_where=text(OPEN_CASE),
+              sqlite_where=text(OPEN_CASE)),
+        Index("ix_cases_open_office_id_due_date", "office_id", "due_date", "id", postgresql_where=text(OPEN_CASE),
+              sqlite_where=text(OPEN_CASE)),
     )
 
 

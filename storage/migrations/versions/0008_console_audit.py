@@ -3,7 +3,8 @@ console's lists need at 100,000 cases.
 
 * ``console_links``: the hash of each link's secret, its clerk, expiry and use.
 * ``audit_log``: staff actions; triggers refuse UPDATE and DELETE on both backends.
-* cases and complaints by office (and status) in due order, the lists' order.
+* cases and complaints by office (and status) in due order, the lists' order; open cases
+  (partial indexes) for the overdue lists.
 
 Revision ID: 0008
 Revises: 0007
@@ -23,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 APPEND_ONLY = "the audit log is append-only"
+OPEN_CASE = "cases.status IN ('submitted', 'in_work')"  # as storage.models.OPEN_CASE
 
 
 def upgrade() -> None:
@@ -60,6 +62,10 @@ def upgrade() -> None:
     op.create_index("ix_cases_office_id_due_date", "cases", ["office_id", "due_date", "id"])
     op.create_index("ix_cases_office_id_status_due_date", "cases", ["office_id", "status", "due_date", "id"])
     op.create_index("ix_cases_status_due_date", "cases", ["status", "due_date", "id"])
+    op.create_index("ix_cases_open_due_date", "cases", ["due_date", "id"], postgresql_where=sa.text(OPEN_CASE),
+                    sqlite_where=sa.text(OPEN_CASE))
+    op.create_index("ix_cases_open_office_id_due_date", "cases", ["office_id", "due_date", "id"],
+                    postgresql_where=sa.text(OPEN_CASE), sqlite_where=sa.text(OPEN_CASE))
     op.create_index("ix_complaints_office_id_due_date", "complaints", ["office_id", "due_date", "id"])
     op.create_index("ix_complaints_status_due_date", "complaints", ["status", "due_date", "id"])
 
@@ -67,6 +73,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_complaints_status_due_date", table_name="complaints")
     op.drop_index("ix_complaints_office_id_due_date", table_name="complaints")
+    op.drop_index("ix_cases_open_office_id_due_date", table_name="cases")
+    op.drop_index("ix_cases_open_due_date", table_name="cases")
     op.drop_index("ix_cases_status_due_date", table_name="cases")
     op.drop_index("ix_cases_office_id_status_due_date", table_name="cases")
     op.drop_index("ix_cases_office_id_due_date", table_name="cases")
