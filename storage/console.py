@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import lazyload
 
 from storage.models import OPEN_CASE, AuditEntry, Booking, Case, Complaint, ConsoleLink, Handoff
 
@@ -97,7 +97,7 @@ class ConsoleQueries:
         if name:
             query = query.where(self._name_matches(Case.applicant["name"].as_string(), name))
         # A list shows no history or scans: they are not loaded (the model loads them with a case).
-        query = query.options(noload(Case.events), noload(Case.attachments))
+        query = query.options(lazyload(Case.events), lazyload(Case.attachments))
         query = query.order_by(Case.due_date, Case.id).limit(limit).offset(offset)
         return (await self.session.scalars(query)).all()
 
@@ -111,7 +111,7 @@ class ConsoleQueries:
             query = query.where(Complaint.status == status)
         if overdue_before is not None:
             query = query.where(Complaint.status.in_(OPEN_COMPLAINTS), Complaint.due_date < overdue_before)
-        query = query.options(noload(Complaint.events), noload(Complaint.attachments), noload(Complaint.case))
+        query = query.options(lazyload(Complaint.events), lazyload(Complaint.attachments), lazyload(Complaint.case))
         query = query.order_by(Complaint.due_date, Complaint.id).limit(limit).offset(offset)
         return (await self.session.scalars(query)).all()
 
