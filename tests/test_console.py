@@ -331,3 +331,23 @@ async def test_telegram_and_api_actions_reach_the_audit_page(app: App, web: http
     only_api = await web.get("/console/audit", params={"source": "api"})
     assert "api:backoffice" in only_api.text and f"clerk:{CLERK_ID}</td>" not in only_api.text
     assert "Асель" not in page.text and "Ахметов" not in page.text
+
+
+def test_console_settings() -> None:
+    from config import SettingsError
+
+    with pytest.raises(SettingsError, match="CONSOLE_SECRET is not set"):
+        load_settings(bot_token=TEST_SETTINGS["bot_token"], console_enabled=True, _env_file=None)
+    with pytest.raises(SettingsError, match="CONSOLE_SECRET at least 32|CONSOLE_SECRET must be at least 32"):
+        load_settings(bot_token=TEST_SETTINGS["bot_token"], console_secret="short", _env_file=None)
+    with pytest.raises(SettingsError, match="CLERK_OFFICES"):
+        load_settings(bot_token=TEST_SETTINGS["bot_token"], clerk_offices="900001:psc_aktau", _env_file=None)
+    settings = load_settings(bot_token=TEST_SETTINGS["bot_token"], _env_file=None, clerk_ids="1,2",
+                             clerk_offices="1=psc_aktau, psc_atyrau;2=*", supervisor_ids="3")
+    assert settings.console_enabled is False and settings.console_base_url == "http://127.0.0.1:8082"
+    roles = roles_from(settings)
+    one, two, three = roles.of(1), roles.of(2), roles.of(3)
+    assert one and one.may_handle("psc_atyrau") and not one.may_handle("psc_astana_almaty_1")
+    assert two and two.may_handle("psc_astana_almaty_1") and not two.supervisor
+    assert three and three.supervisor and not three.may_handle("psc_aktau") and three.may_see("psc_aktau")
+    assert roles.of(4) is None
