@@ -351,3 +351,84 @@ def test_console_settings() -> None:
     assert two and two.may_handle("psc_astana_almaty_1") and not two.supervisor
     assert three and three.supervisor and not three.may_handle("psc_aktau") and three.may_see("psc_aktau")
     assert roles.of(4) is None
+
+
+async def register_complaint(app: App, office: str = "psc_aktau", user_id: int = 7001) -> str:
+    from services.complaints import NewComplaint
+
+    async with app.sessions() as session:
+        repositories = Repositories(session)
+        user = await repositories.users.touch(user_id)
+        await repositories.users.set_language(user, "ru")
+        await repositories.commit()
+        complaint = await app.services.complaint_service(repositories).register(NewComplaint(
+            user_id=user_id, standard_id=STANDARD, office_id=office, topic="courtesy", language="ru",
+            text="Сотрудник грубо разговаривал и отказался принять документы.",
+            complainant={"name": "Ахметов Ерлан", "phone": "+77011234567"}))
+        return complaint.number or ""
+
+
+async def test_complaints_are_answered_as_in_telegram(app: App, web: httpx.AsyncClient,
+                                                      context: ConsoleContext) -> None:
+    number = await register_complaint(app)
+    other = await register_complaint(app, "psc_astana_almaty_1", user_id=7002)
+    await sign_in(web, context, CLERK_ID)
+    listing = await web.get("/console/complaints")
+    assert number in listing.text and other not in listing.text
+    assert (await web.get(f"/console/complaints/{other}")).status_code == 403
+    page = await web.get(f"/console/complaints/{number}")
+    assert "грубо разговаривал" in page.text and 'value="take"' in page.text
+    taken = await web.post(f"/console/complaints/{number}/move", data={"action": "take", "csrf": csrf_of(page)})
+    assert taken.status_code == 303
+    page = await web.get(taken.headers["location"])
+    no_text = await web.post(f"/console/complaints/{number}/move",
+                             data={"action": "answer", "outcome": "upheld", "csrf": csrf_of(page)})
+    assert no_text.status_code == 409 and "текст ответа" in no_text.text
+    answered = await web.post(f"/console/complaints/{number}/move", data={
+        "action": "answer", "outcome": "upheld", "comment": "Сотруднику объявлен выговор.", "csrf": csrf_of(page)})
+    assert answered.status_code == 303
+    async with app.sessions() as session:
+        notices = [m.text for m in await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == 7001))]
+    assert any("Сотруднику объявлен выговор." in n for n in notices)
+
+    async with client_of(context) as supervisor:
+        await sign_in(supervisor, context, SUPERVISOR)
+        seen = await supervisor.get(f"/console/complaints/{number}")
+        assert seen.status_code == 200 and 'id="no-personal"' in seen.text
+        assert "грубо" not in seen.text and "выговор" not in seen.text and "Ахметов" not in seen.text
+        assert (await supervisor.post(f"/console/complaints/{number}/move",
+                                      data={"action": "take", "csrf": csrf_of(seen)})).status_code == 403
+
+
+async def test_the_visits_board(app: App, web: httpx.AsyncClient, context: ConsoleContext, clock: FakeClock) -> None:
+    from datetime import timedelta
+
+    from storage.models import Booking
+
+    async with app.sessions() as session:
+        repositories = Repositories(session)
+        for user_id in (7001, 7002, 7003):
+            await repositories.users.touch(user_id)
+        await repositories.commit()
+        for i, user_id in enumerate((7001, 7002, 7003)):
+            session.add(Booking(number=f"B-00000{i + 1}", user_id=user_id, service_id="military_service_certificate",
+                                standard_id=STANDARD, office_id="psc_aktau", seat=0, status="active", language="ru",
+                                starts_at=clock() - timedelta(minutes=60 - 15 * i), created_at=clock(),
+                                updated_at=clock()))
+        await repositories.commit()
+    await sign_in(web, context, CLERK_ID)
+    board = await web.get("/console/visits", params={"office": "psc_aktau"})
+    assert board.status_code == 200 and "Ожидаются (3)" in board.text and "Сегодня ещё никого" in board.text
+    for number, event in (("B-000001", "arrived"), ("B-000001", "served"), ("B-000002", "no_show"),
+                          ("B-000003", "arrived")):
+        marked = await web.post(f"/console/visits/{number}/mark", data={"event": event, "csrf": csrf_of(board)})
+        assert marked.status_code == 303, (number, event, marked.text)
+        clock.advance(minutes=10)
+    board = await web.get("/console/visits", params={"office": "psc_aktau"})
+    assert "Ожидают (1)" in board.text and "Обслуживаются (1)" in board.text and "Не пришли (1)" in board.text
+    assert "Обслужено: 1" in board.text
+    async with client_of(context) as other:
+        await sign_in(other, context, OTHER_CLERK)
+        assert (await other.post("/console/visits/B-000003/mark",
+                                 data={"event": "served", "csrf": csrf_of(await other.get("/console/cases"))})
+                ).status_code == 403
