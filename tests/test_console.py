@@ -432,3 +432,12 @@ async def test_the_visits_board(app: App, web: httpx.AsyncClient, context: Conso
         assert (await other.post("/console/visits/B-000003/mark",
                                  data={"event": "served", "csrf": csrf_of(await other.get("/console/cases"))})
                 ).status_code == 403
+
+
+async def test_signing_out(web: httpx.AsyncClient, context: ConsoleContext) -> None:
+    await sign_in(web, context, CLERK_ID)
+    page = await web.get("/console/cases")
+    assert (await web.post("/console/signout", data={})).status_code == 403  # a form without the token
+    out = await web.post("/console/signout", data={"csrf": csrf_of(page)})
+    assert out.status_code == 200 and "Вы вышли" in out.text and 'kenes_console=""' in out.headers["set-cookie"]
+    assert (await web.get("/console/cases")).status_code == 401
