@@ -13,6 +13,7 @@ import os
 import stat
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from aiogram.utils.i18n import gettext as _
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -181,8 +182,11 @@ def _routes(context: ConsoleContext) -> APIRouter:
 
     @router.get("/language/{locale}")
     async def language(locale: str, request: Request) -> Response:
-        back = request.headers.get("referer", "")
-        response = RedirectResponse(back if back.startswith("/console/") else "/console/", status_code=303)
+        # Back to the page it was chosen on (a page of this site only).
+        back = urlsplit(request.headers.get("referer", ""))
+        same = back.netloc == request.headers.get("host") and back.path.startswith("/console/")
+        target = back.path + (f"?{back.query}" if back.query else "") if same else "/console/"
+        response = RedirectResponse(target, status_code=303)
         if locale in ("kk", "ru"):
             response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, path="/console", samesite="lax")
         return response

@@ -265,7 +265,10 @@ async def test_the_other_pages_answer_in_both_languages(app: App, web: httpx.Asy
         page = await web.get(path)
         assert page.status_code == 200 and "Заявления" in page.text, path
         assert page.headers["cache-control"] == "no-store"
-    await web.get("/console/language/kk")
+    chosen = await web.get("/console/language/kk", headers={"Referer": "http://console/console/visits?date=x"})
+    assert chosen.headers["location"] == "/console/visits?date=x"
+    elsewhere = await web.get("/console/language/kk", headers={"Referer": "https://evil.example/console/x"})
+    assert elsewhere.headers["location"] == "/console/"
     assert "Өтініштер" in (await web.get("/console/cases")).text
 
 
