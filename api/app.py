@@ -27,6 +27,7 @@ from fastapi.security import HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from sqlalchemy import insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 
@@ -72,6 +73,7 @@ from domain.lifecycle import Action, IllegalTransition
 from services.bookings import BookingError, BookingService
 from services.cases import CaseNotFound, CaseService
 from services.complaints import ComplaintNotFound, ComplaintService
+from services.staff import AuditTrail
 from services.unit import UnitFactory
 from storage.database import SessionFactory
 from storage.models import JobRun
@@ -79,6 +81,7 @@ from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
 NOT_STORED_RETRY = "60"
+TOKEN_NAME = "token:registry"
 DESCRIPTION = (
     "Cases, complaints and booked visits handed in through the Kenes bot, for clerks' back-office "
     "systems. Moves go through the same lifecycles as the clerks' commands in Telegram, and the "
@@ -185,6 +188,26 @@ def _routes(context: RegistryContext) -> APIRouter:
     bearer = HTTPBearer(scheme_name="bearer", auto_error=False,
                         description="REGISTRY_TOKEN; checked before anything else")
     router = APIRouter(prefix="/api/v1", dependencies=[Security(bearer)])
+    trail = AuditTrail(context.clock)
+
+    def audit(repositories: Repositories, actor: str, action: str, target: str | None, **detail: Any) -> None:
+        """Every call of the API is a staff action: written to the audit log (the token's name
+        says from where; the API has one token, ``registry``)."""
+        trail.record(repositories, source="api", actor=f"api:{actor}", origin=TOKEN_NAME, action=action,
+                     target=target, **detail)
+
+    async def audit_read(action: str, target: str | None, **detail: Any) -> None:
+        """A read is recorded in a transaction of its own; while the database takes no writes
+        the read is still answered (as /health promises) and the failure is logged."""
+        try:
+            async with _session(context) as session:
+                repositories = Repositories(session)
+                audit(repositories, "registry", action, target, **detail)
+                await repositories.commit()
+        except Exception as exc:
+            if unavailable(exc) is None and not isinstance(exc, OperationalError):
+                raise
+            logger.warning("audit: %s could not be recorded (%s)", action, type(exc).__name__)
 
     def cases(session: AsyncSession) -> CaseService:
         return context.units.over(session).cases
@@ -213,6 +236,7 @@ def _routes(context: RegistryContext) -> APIRouter:
     @router.get("/cases", summary="List cases", response_model=CaseList, tags=["cases"], responses=responses())
     async def list_cases(filters: Annotated[CaseFilters, Query()]) -> Any:
         """Cases, earliest due first."""
+        await audit_read("case.list", None, office=filters.office, overdue=filters.overdue)
         async with _session(context) as session:
             service = cases(session)
             found = await service.search(statuses=filters.statuses, service_id=filters.service,
@@ -224,6 +248,7 @@ def _routes(context: RegistryContext) -> APIRouter:
                 responses=responses(404))
     async def get_case(number: Annotated[Number, PathParam()]) -> Any:
         """One case with its history and attachments."""
+        await audit_read("case.view", f"case:{number}")
         try:
             return await current_case(number)
         except CaseNotFound:
@@ -237,6 +262,7 @@ def _routes(context: RegistryContext) -> APIRouter:
         try:
             async with _session(context) as session:
                 service = cases(session)
+                audit(service.repositories, body.actor, f"case.{body.action}", f"case:{number}")
                 case = await service.transition(number, Action(body.action), f"api:{body.actor}",
                                                 comment=body.comment, ground=body.ground,
                                                 extension_months=body.extension_months)
@@ -256,6 +282,7 @@ def _routes(context: RegistryContext) -> APIRouter:
                 responses=responses())
     async def list_complaints(filters: Annotated[ComplaintFilters, Query()]) -> Any:
         """Complaints, earliest review day first."""
+        await audit_read("complaint.list", None, office=filters.office, overdue=filters.overdue)
         async with _session(context) as session:
             service = complaints(session)
             found = await service.search(statuses=filters.statuses, office_id=filters.office,
@@ -266,6 +293,7 @@ def _routes(context: RegistryContext) -> APIRouter:
                 responses=responses(404))
     async def get_complaint(number: Annotated[Number, PathParam()]) -> Any:
         """One complaint with its history and files."""
+        await audit_read("complaint.view", f"complaint:{number}")
         try:
             return await current_complaint(number)
         except ComplaintNotFound:
@@ -280,6 +308,7 @@ def _routes(context: RegistryContext) -> APIRouter:
         try:
             async with _session(context) as session:
                 service = complaints(session)
+                audit(service.repositories, body.actor, f"complaint.{body.action}", f"complaint:{number}")
                 complaint = await service.transition(number, ComplaintAction(body.action), f"api:{body.actor}",
                                                      comment=body.comment, outcome=body.outcome)
                 logger.info("complaint %s: %s by api:%s", complaint.number, body.action, body.actor)
@@ -301,8 +330,9 @@ def _routes(context: RegistryContext) -> APIRouter:
                                                       description="YYYY-MM-DD, in 2000-2099")]) -> Any:
         """An office's booked visits of a day, and the share served within the wait limit."""
         limit = offices[office].queue.submit_minutes or 40
+        await audit_read("visit.day", None, office=str(office), day=day.isoformat())
         async with _session(context) as session:
-            found = [views.booking(b, limit) for b in await bookings(session).day(office, day)]  # type: ignore[arg-type]
+            found = [views.booking(b, limit) for b in await bookings(session).day(office, day)]
         served = [b for b in found if b.waited_minutes is not None]
         within = sum(1 for b in served if b.waited_within_limit)
         return BookingDay(office=office, date=day, wait_limit_minutes=limit, bookings=found, served=len(served),
@@ -317,6 +347,7 @@ def _routes(context: RegistryContext) -> APIRouter:
         try:
             async with _session(context) as session:
                 service = bookings(session)
+                audit(service.repositories, "registry", f"visit.{body.event}", f"visit:{number}")
                 booking = await service.mark(number, body.event)
                 return views.booking(booking, _submit_minutes(context, booking.standard_id))
         except BookingError as exc:
@@ -339,6 +370,7 @@ def _routes(context: RegistryContext) -> APIRouter:
                 })
     async def attachment_content(attachment_id: Annotated[AttachmentId, PathParam(alias="id")]) -> Any:
         """The stored file of an attachment, with the type found in its content."""
+        await audit_read("scan.open", f"scan:{attachment_id}")
         async with _session(context) as session:
             attachment = await Repositories(session).attachments.get(attachment_id)
         if attachment is None:

@@ -71,7 +71,10 @@ def listed_check(values: tuple[str, ...], what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-Day = Annotated[str, Field(pattern=DAY), AfterValidator(_day)]
+if TYPE_CHECKING:  # validated as a YYYY-MM-DD string, given to the code as a date
+    Day = date
+else:
+    Day = Annotated[str, Field(pattern=DAY), AfterValidator(_day)]
 Identifier = Annotated[str, Field(pattern=IDENTIFIER)]
 Number = Annotated[str, bounded(32, 1), NoControl,
                    Field(description="As shown to people, e.g. 26-000042, C-26-000042, T-000042")]

@@ -30,11 +30,13 @@ class _EmbeddedServer(uvicorn.Server):
 class ApiServer:
     """An ASGI application served on ``host:port`` (port 0: a free one) as a task of the loop."""
 
-    def __init__(self, app: FastAPI, host: str, port: int, *, graceful_seconds: int = 5) -> None:
+    def __init__(self, app: FastAPI, host: str, port: int, *, graceful_seconds: int = 5, name: str = "registry API",
+                 proxy_headers: bool = True) -> None:
         self.host = host
+        self.name = name
         self.config = uvicorn.Config(
             app, host=host, port=port, lifespan="off", log_config=None, access_log=False, server_header=False,
-            timeout_graceful_shutdown=graceful_seconds,
+            timeout_graceful_shutdown=graceful_seconds, proxy_headers=proxy_headers,
         )
         self.server = _EmbeddedServer(self.config)
         self._socket: socket.socket | None = None
@@ -49,13 +51,13 @@ class ApiServer:
         """Listen (an OSError if the address is taken) and serve until :meth:`stop`."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         self._socket = socket.create_server((self.host, self.config.port), family=family)
-        self._task = asyncio.create_task(self.server.serve(sockets=[self._socket]), name="registry-api")
+        self._task = asyncio.create_task(self.server.serve(sockets=[self._socket]), name=self.name.replace(" ", "-"))
         while not self.server.started:
             if self._task.done():
                 self._task.result()  # raises what stopped it
-                raise RuntimeError("the registry API stopped while starting")
+                raise RuntimeError(f"the {self.name} stopped while starting")
             await asyncio.sleep(0.01)
-        logger.info("registry API on http://%s:%s", self.host, self.port)
+        logger.info("%s on http://%s:%s", self.name, self.host, self.port)
 
     async def stop(self) -> None:
         """Stop taking connections, let the requests in hand finish (a few seconds at most)."""

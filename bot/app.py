@@ -40,6 +40,8 @@ from bot.notifier import DeadlineWatch, OutboxWorker, Pacing
 from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
 from config import SUPPORTED_LOCALES, Settings
+from console.app import create_console
+from console.web import ConsoleContext
 from dialogs import (
     application,
     booking,
@@ -61,12 +63,14 @@ from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.hours import DeskHours
 from domain.slots import BookingConfig
 from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
+from handlers import console as console_handlers
 from jobs.scans import MB, AttachmentDownloader
 from presentation.filters import NotDialogButton
 from presentation.i18n import N_, LanguageMiddleware, create_i18n
 from presentation.notices import OutboxNotices
 from presentation.rendering import Renderer
 from services.handoff import HandoffDesk
+from services.staff import links_from, roles_from, sessions_from
 from services.unit import UnitFactory
 from storage.cache import UserCache
 from storage.database import SessionFactory, clock_of, create_engine, create_session_factory
@@ -186,6 +190,7 @@ def build_dispatcher(
         handoff_desk=HandoffDesk(settings.clerk_chat_id, settings.clerk_ids, DeskHours(*settings.clerk_hours),
                                  services.calendar, services.renderer, services.catalog, settings.default_locale,
                                  lambda: services.clock()),
+        console_links=links_from(settings, lambda: services.clock()),
         fsm_strategy=FSMStrategy.USER_IN_TOPIC,
     )
     # Every update is tracked from its arrival (before the duplicates check, which queries),
@@ -208,6 +213,7 @@ def build_dispatcher(
     handlers.callback_query.filter(NotDialogButton())
     handlers.include_routers(
         errors.create_router(),
+        console_handlers.create_router(),
         clerks.create_router(),
         complaints.create_router(),
         handoff.create_router(),
@@ -310,6 +316,25 @@ async def start_registry_api(settings: Settings, sessions: SessionFactory, servi
     return server
 
 
+async def start_console(settings: Settings, sessions: SessionFactory, services: Services) -> ApiServer | None:
+    """Serve the staff console on ``CONSOLE_HOST:CONSOLE_PORT`` (uvicorn, on this event loop);
+    off unless ``CONSOLE_ENABLED``."""
+    links = links_from(settings, services.clock)
+    if links is None:
+        logger.info("console is off (CONSOLE_ENABLED is not set)")
+        return None
+    context = ConsoleContext(
+        units=services.units(sessions), file_store=settings.file_store_dir, i18n=services.i18n,
+        roles=roles_from(settings),
+        links=links, staff_sessions=sessions_from(settings, services.clock), default_locale=settings.default_locale,
+        secure_cookies=settings.console_base_url.startswith("https://"), trust_proxy=settings.console_trust_proxy)
+    # Forwarded headers are read by the console itself, and only with CONSOLE_TRUST_PROXY.
+    server = ApiServer(create_console(context), settings.console_host, settings.console_port, name="console",
+                       proxy_headers=False)
+    await server.start()
+    return server
+
+
 async def run(settings: Settings) -> None:
     """Start the bot, the registry API and the notifier together; stop them together."""
     clock = system_clock
@@ -339,6 +364,7 @@ async def run(settings: Settings) -> None:
     gc.freeze()
     stop = asyncio.Event()
     api = await start_registry_api(settings, sessions, services)
+    console = await start_console(settings, sessions, services)
     background = [asyncio.create_task(job.run(stop), name=type(job).__name__)
                   for job in (worker, downloader, watch)]
     loop = asyncio.get_running_loop()
@@ -367,6 +393,8 @@ async def run(settings: Settings) -> None:
         await asyncio.gather(*background, return_exceptions=True)
         if api is not None:
             await api.stop()
+        if console is not None:
+            await console.stop()
         await bot.session.close()
         await storage.close()
         await isolation.close()

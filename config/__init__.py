@@ -52,8 +52,19 @@ class Settings(BaseSettings):
     outbox_per_second: int = Field(default=28, ge=1, le=30)
     complaint_review_days: int = Field(default=5, ge=1, le=60)
     clerk_hours: Annotated[tuple[time, time], NoDecode] = Field(default=(time(9, 0), time(18, 0)))
+    # The staff console (console/): off unless CONSOLE_ENABLED; see the README's Console section.
+    console_enabled: bool = Field(default=False)
+    console_secret: SecretStr | None = Field(default=None)
+    console_host: str = Field(default="127.0.0.1")
+    console_port: int = Field(default=8082, ge=1, le=65535)
+    console_url: str | None = Field(default=None)
+    console_link_minutes: int = Field(default=5, ge=1, le=30)
+    console_session_minutes: int = Field(default=480, ge=5, le=24 * 60)
+    console_trust_proxy: bool = Field(default=False)
+    supervisor_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset())
+    clerk_offices: Annotated[dict[int, frozenset[str]], NoDecode] = Field(default_factory=dict)
 
-    @field_validator("clerk_ids", mode="before")
+    @field_validator("clerk_ids", "supervisor_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -62,6 +73,51 @@ class Settings(BaseSettings):
                 raise ValueError("must be Telegram user ids separated by commas")
             return frozenset(int(p) for p in parts)
         return value
+
+    @field_validator("clerk_offices", mode="before")
+    @classmethod
+    def _offices_of_clerks(cls, value: object) -> object:
+        """``900001=psc_aktau,psc_atyrau;900002=*``: each clerk's offices (``*``: all of them)."""
+        if not isinstance(value, str):
+            return value
+        offices: dict[int, frozenset[str]] = {}
+        for entry in filter(None, (e.strip() for e in value.split(";"))):
+            clerk, sep, names = entry.partition("=")
+            ids = frozenset(n.strip() for n in names.split(",") if n.strip())
+            if not sep or not clerk.strip().lstrip("-").isdigit() or not ids:
+                raise ValueError("must be like 900001=psc_aktau,psc_atyrau;900002=*")
+            offices[int(clerk)] = ids
+        return offices
+
+    @field_validator("console_url")
+    @classmethod
+    def _console_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be the console's address people open, like https://console.example.kz")
+        return value.rstrip("/")
+
+    @field_validator("console_secret")
+    @classmethod
+    def _console_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (it signs the sign-in links and sessions)")
+        return value
+
+    @model_validator(mode="after")
+    def _console_needs_a_secret(self) -> Settings:
+        if self.console_enabled and self.console_secret is None:
+            raise ValueError("CONSOLE_SECRET is not set (it is required with CONSOLE_ENABLED)")
+        return self
+
+    @property
+    def console_base_url(self) -> str:
+        """Where sign-in links point: ``CONSOLE_URL``, else the address the console listens on."""
+        return self.console_url or f"http://{self.console_host}:{self.console_port}"
 
     @field_validator("clerk_hours", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.types import User as TelegramUser
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_percent
@@ -30,11 +31,14 @@ from domain.slots import BookingStatus
 from presentation.callbacks import ClerkAction, ClerkExtension, ClerkGround, ClerkScan, VisitAction
 from presentation.filters import Is, clerk_actor
 from presentation.labels import booking_error, status_name
+from presentation.labels import case_refusal as explain
 from presentation.rendering import Renderer
 from presentation.screens import short_label
 from services.bookings import BookingError, BookingService, waited_minutes
 from services.cases import CaseNotFound, CaseService, parse_number
+from services.staff import AuditTrail
 from storage.models import Attachment, Booking, Case
+from storage.repositories import Repositories
 
 logger = logging.getLogger(__name__)
 MAX_REASON = 1000
@@ -42,6 +46,20 @@ MAX_REASON = 1000
 
 
 
+
+
+def audit(repositories: Repositories, user: TelegramUser | None, action: str, target: str | None = None,
+          **detail: str | int | bool | None) -> None:
+    """Write a clerk's command to the audit log, in the session of the change it makes (the
+    clerk by id only: a name is personal data)."""
+    AuditTrail(repositories.now).record(repositories, source="telegram", actor=f"clerk:{user.id if user else 0}",
+                                        origin="telegram", action=action, target=target, **detail)
+
+
+async def audit_now(repositories: Repositories, user: TelegramUser | None, action: str, target: str | None = None,
+                    **detail: str | int | bool | None) -> None:
+    audit(repositories, user, action, target, **detail)
+    await repositories.commit()
 
 
 class ClerkSG(StatesGroup):
@@ -66,25 +84,6 @@ class ClerkPlace(BaseFilter):
 class Clerk(BaseFilter):
     async def __call__(self, event: TelegramObject, settings: Settings, event_from_user: Any = None) -> bool:
         return is_clerk(settings, event_from_user.id if event_from_user else None)
-
-
-def explain(error: IllegalTransition) -> str:
-    """Why a move was not made, in the clerk's language."""
-    details = error.details
-    if error.code == "status":
-        return _("this case is already «{status}»; that move is not possible now.").format(
-            status=status_name(str(details["status"])))
-    messages = {
-        "not_in_standard": _("the service's standard does not provide for it."),
-        "needs_reasons": _("write the reasons for returning the case."),
-        "needs_ground": _("choose one of the standard's grounds for refusal."),
-        "extension_months": _("choose one of the standard's extensions."),
-        "needs_reason": _("write the reason for the extension."),
-        "already_due": _("the case is already due later than that."),
-        "kept_for_a_month": _("a result is kept for a month before it is archived."),
-        "concurrent": _("someone changed the case at the same moment; open it again."),
-    }
-    return messages.get(error.code, str(error))
 
 
 def action_label(action: Action) -> str:
@@ -152,12 +151,14 @@ async def case_command(message: Message, command: CommandObject, cases: CaseServ
     except CaseNotFound:
         await message.answer(_("No case {number}.").format(number=number))
         return
+    await audit_now(cases.repositories, message.from_user, "case.view", f"case:{case.number}")
     await show(message, case, cases, renderer, catalog, i18n)
 
 
 async def cases_command(message: Message, cases: CaseService, renderer: Renderer, catalog: Catalog,
                         i18n: I18n) -> None:
     open_cases = await cases.open_cases()
+    await audit_now(cases.repositories, message.from_user, "case.list")
     overdue = {c.number for c in open_cases if cases.is_overdue(c)}
     await message.answer(renderer.render("clerk_list.j2", i18n.current_locale, cases=open_cases[:100],
                                          overdue=overdue, catalog=catalog))
@@ -173,6 +174,7 @@ async def not_allowed_button(callback: CallbackQuery) -> None:
 
 async def _move(callback: CallbackQuery, cases: CaseService, renderer: Renderer, catalog: Catalog, i18n: I18n,
                 number: str, action: Action, **kwargs: Any) -> None:
+    audit(cases.repositories, callback.from_user, f"case.{action.value}", f"case:{number}")
     try:
         case = await cases.transition(number, action, clerk_actor(callback.from_user), **kwargs)
     except CaseNotFound:
@@ -259,6 +261,7 @@ async def on_reason(message: Message, state: FSMContext, cases: CaseService, ren
         return
     data = await state.get_data()
     await state.clear()
+    audit(cases.repositories, message.from_user, f"case.{data['action']}", f"case:{data['number']}")
     try:
         case = await cases.transition(data["number"], Action(data["action"]), clerk_actor(message.from_user),
                                       comment=text, extension_months=data.get("months"))
@@ -300,6 +303,8 @@ async def schedule_command(message: Message, command: CommandObject, bookings: B
         return
     standard, office = offices[office_id]
     day_bookings = await bookings.day(office_id, day)
+    await audit_now(bookings.repositories, message.from_user, "visit.day", None, office=office_id,
+                    day=day.isoformat())
     waited = {b.number: round(w) for b in day_bookings if (w := waited_minutes(b)) is not None}
     limit = standard.queue.submit_minutes or 40
     within = sum(1 for w in waited.values() if w <= limit)
@@ -348,6 +353,8 @@ async def on_visit(callback: CallbackQuery, callback_data: VisitAction, bookings
         if callback_data.event == "show":
             booking = await bookings.get(callback_data.number)
         else:
+            audit(bookings.repositories, callback.from_user, f"visit.{callback_data.event}",
+                  f"visit:{callback_data.number}")
             booking = await bookings.mark(callback_data.number, callback_data.event)
             logger.info("booking %s: %s by clerk %s", booking.number, callback_data.event, callback.from_user.id)
     except BookingError as error:

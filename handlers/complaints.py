@@ -24,6 +24,7 @@ from domain.complaints import MAX_NOTE, MAX_TEXT, ComplaintAction, Outcome, addr
 from domain.lifecycle import IllegalTransition
 from handlers.clerks import Clerk, ClerkPlace, not_allowed_button, not_allowed_message
 from presentation.filters import PRIVATE, Is, clerk_actor
+from presentation.labels import complaint_refusal as explain
 from presentation.labels import complaint_status
 from presentation.rendering import Renderer
 from services.complaints import ComplaintNotFound, ComplaintService, parse_number
@@ -71,20 +72,6 @@ def complaint_markup(complaint: Complaint, service: ComplaintService) -> InlineK
     if not buttons:
         return None
     return InlineKeyboardMarkup(inline_keyboard=[buttons[i:i + 2] for i in range(0, len(buttons), 2)])
-
-
-def explain(error: IllegalTransition) -> str:
-    if error.code == "status":
-        return _("this complaint is already «{status}»; that move is not possible now.").format(
-            status=complaint_status(str(error.details.get("status", ""))))
-    messages = {
-        "needs_answer": _("write the text of the answer."),
-        "needs_outcome": _("choose whether the complaint is upheld, partly upheld or rejected."),
-        "needs_body": _("write where the complaint is forwarded."),
-        "too_long": _("the text is too long."),
-        "concurrent": _("someone changed the complaint at the same moment; open it again."),
-    }
-    return messages.get(error.code, str(error))
 
 
 async def clerk_complaint(message: Message, command: CommandObject, complaints: ComplaintService,

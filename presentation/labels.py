@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.actors import Actor
 from domain.complaints import ComplaintAction, ComplaintStatus, Outcome
-from domain.lifecycle import Action, Status
+from domain.lifecycle import Action, IllegalTransition, Status
 from domain.slots import BookingStatus
 from presentation.formats import format_day
 from presentation.i18n import N_
@@ -153,3 +153,36 @@ def booking_error(error: object, locale: str) -> str:
         "concurrent": _("The booking changed at the same moment; please open it again."),
     }
     return messages.get(code, _("The booking could not be made."))
+
+
+def case_refusal(error: IllegalTransition) -> str:
+    """Why a move was not made, in the clerk's language."""
+    details = error.details
+    if error.code == "status":
+        return _("this case is already «{status}»; that move is not possible now.").format(
+            status=status_name(str(details["status"])))
+    messages = {
+        "not_in_standard": _("the service's standard does not provide for it."),
+        "needs_reasons": _("write the reasons for returning the case."),
+        "needs_ground": _("choose one of the standard's grounds for refusal."),
+        "extension_months": _("choose one of the standard's extensions."),
+        "needs_reason": _("write the reason for the extension."),
+        "already_due": _("the case is already due later than that."),
+        "kept_for_a_month": _("a result is kept for a month before it is archived."),
+        "concurrent": _("someone changed the case at the same moment; open it again."),
+    }
+    return messages.get(error.code, str(error))
+
+
+def complaint_refusal(error: IllegalTransition) -> str:
+    if error.code == "status":
+        return _("this complaint is already «{status}»; that move is not possible now.").format(
+            status=complaint_status(str(error.details.get("status", ""))))
+    messages = {
+        "needs_answer": _("write the text of the answer."),
+        "needs_outcome": _("choose whether the complaint is upheld, partly upheld or rejected."),
+        "needs_body": _("write where the complaint is forwarded."),
+        "too_long": _("the text is too long."),
+        "concurrent": _("someone changed the complaint at the same moment; open it again."),
+    }
+    return messages.get(error.code, str(error))

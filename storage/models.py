@@ -29,6 +29,9 @@ from domain.complaints import ComplaintAction, ComplaintStatus, Outcome
 from domain.lifecycle import Action, Status
 from domain.slots import BookingStatus
 
+# Open cases (the overdue lists); the same text in the partial indexes and in the queries.
+OPEN_CASE = "cases.status IN ('submitted', 'in_work')"
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend (SQLite keeps no offset)."""
@@ -139,6 +142,16 @@ class Case(Base):
     )
 
     __mapper_args__: Any = {"version_id_col": version}  # noqa: RUF012 (read by the declarative base)
+    # The console's lists: by office (and status), earliest due first (migration 0008).
+    __table_args__ = (
+        Index("ix_cases_office_id_due_date", "office_id", "due_date", "id"),
+        Index("ix_cases_office_id_status_due_date", "office_id", "status", "due_date", "id"),
+        Index("ix_cases_status_due_date", "status", "due_date", "id"),
+        Index("ix_cases_open_due_date", "due_date", "id", postgresql_where=text(OPEN_CASE),
+              sqlite_where=text(OPEN_CASE)),
+        Index("ix_cases_open_office_id_due_date", "office_id", "due_date", "id", postgresql_where=text(OPEN_CASE),
+              sqlite_where=text(OPEN_CASE)),
+    )
 
 
 class CaseEvent(Base):
@@ -272,6 +285,10 @@ class Complaint(Base):
     case: Mapped[Case | None] = relationship(lazy="selectin")
 
     __mapper_args__: Any = {"version_id_col": version}  # noqa: RUF012 (read by the declarative base)
+    __table_args__ = (
+        Index("ix_complaints_office_id_due_date", "office_id", "due_date", "id"),
+        Index("ix_complaints_status_due_date", "status", "due_date", "id"),
+    )
 
 
 class ComplaintEvent(Base):
@@ -433,3 +450,32 @@ class Draft(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     saved_at: Mapped[Timestamp]
     expires_at: Mapped[Timestamp] = mapped_column(index=True)
+class ConsoleLink(Base):
+    """A one-time sign-in link to the staff console, sent by the bot: kept as the hash of its
+    secret part, used once (``used_at``), valid until ``expires_at``."""
+
+    __tablename__ = "console_links"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[TelegramId]
+    created_at: Mapped[Timestamp]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class AuditEntry(Base):
+    """One staff action: who (``clerk:<id>``, ``api:<token name>``), when, what, on which
+    object, from where (the console's client address, ``telegram``, ``api``). Rows are only
+    ever added: the database refuses to change or delete them (triggers of migration 0008).
+    ``detail`` holds codes (statuses, outcomes), never personal data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

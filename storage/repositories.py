@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from domain.lifecycle import Status
 from storage.cache import KnownUser
+from storage.console import AuditRepository, ConsoleLinkRepository, ConsoleQueries
 from storage.database import SessionFactory, clock_of
 from storage.models import (
     Attachment,
@@ -503,6 +504,18 @@ class Repositories:
     @cached_property
     def drafts(self) -> DraftRepository:
         return DraftRepository(self.session)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return AuditRepository(self.session)
+
+    @cached_property
+    def console(self) -> ConsoleQueries:
+        return ConsoleQueries(self.session)
+
+    @cached_property
+    def console_links(self) -> ConsoleLinkRepository:
+        return ConsoleLinkRepository(self.session)
 
     def now(self) -> datetime:
         """The current moment, from the session's clock (no session is made for it)."""

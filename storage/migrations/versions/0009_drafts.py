@@ -1,10 +1,10 @@
 """Drafts: a half-filled application or complaint kept when the user leaves it, until it expires;
 ``users.drafts_until`` says whether a user has one (the menu asks the drafts only then).
 
-Numbered 0009 (0008 is left to the branch that takes it); it follows the newest revision here.
+It follows 0008 (the console's links and audit log).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from storage.models import UTCDateTime
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
