@@ -169,12 +169,12 @@ async def main() -> int:
 
     signer = Signer("bench-console-secret-0123456789-0123456789")
     context = ConsoleContext(
-        sessions=sessions, catalog=catalog, calendar=services.calendar, notices=services.notices,
-        file_store=Path("/nonexistent"), clock=clock, i18n=services.i18n,
+        units=services.units(sessions), file_store=Path("/nonexistent"),
+        i18n=services.i18n,
         roles=Roles(frozenset({CLERK}), frozenset({SUPERVISOR}), {CLERK: frozenset({office})}),
         links=SignInLinks(signer, clock, timedelta(minutes=5)),
         staff_sessions=Sessions(signer, clock, timedelta(hours=8)),
-        default_locale="ru", booking_config=services.booking_config)
+        default_locale="ru")
     app = create_console(context)
     number = f"{NOW.year % 100:02d}-{len(placements) * 7:06d}"  # a case of the clerk's office (id % 20 == 0)
     async with sessions() as session:
