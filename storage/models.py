@@ -366,7 +366,8 @@ class OutboxMessage(Base):
 
 class SurveyAnswer(Base):
     """An answer to one of the two satisfaction questions asked when a case is issued, or
-    when a complaint is answered (about the complaint procedure and its deadline)."""
+    when a complaint is answered (about the complaint procedure and its deadline), or to the
+    question about the staff's courtesy asked when a visit is served (``booking_id``)."""
 
     __tablename__ = "survey_answers"
 
@@ -374,6 +375,7 @@ class SurveyAnswer(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), default=None)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"),
                                                      default=None)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), default=None)
     question: Mapped[int] = mapped_column(Integer)
     answer: Mapped[str] = mapped_column(String(16))
     at: Mapped[Timestamp]
@@ -381,6 +383,7 @@ class SurveyAnswer(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "question", name="uq_survey_answers_case_question"),
         UniqueConstraint("complaint_id", "question", name="uq_survey_answers_complaint_question"),
+        UniqueConstraint("booking_id", "question", name="uq_survey_answers_booking_question"),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from storage.cache import KnownUser
 from storage.database import SessionFactory, clock_of
+from storage.indicators import IndicatorRepository
 from storage.models import (
     Attachment,
     Case,
@@ -366,10 +367,16 @@ class SurveyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def answers(self, case_id: int | None = None, complaint_id: int | None = None) -> dict[int, str]:
-        """The answers given about a case, or about a complaint, by question."""
-        column = SurveyAnswer.case_id if complaint_id is None else SurveyAnswer.complaint_id
-        rows = await self.session.scalars(select(SurveyAnswer).where(column == (complaint_id or case_id)))
+    async def answers(self, case_id: int | None = None, complaint_id: int | None = None,
+                      booking_id: int | None = None) -> dict[int, str]:
+        """The answers given about a case, a complaint or a visit, by question."""
+        if booking_id is not None:
+            column, key = SurveyAnswer.booking_id, booking_id
+        elif complaint_id is not None:
+            column, key = SurveyAnswer.complaint_id, complaint_id
+        else:
+            column, key = SurveyAnswer.case_id, case_id
+        rows = await self.session.scalars(select(SurveyAnswer).where(column == key))
         return {row.question: row.answer for row in rows}
 
     def add(self, answer: SurveyAnswer) -> None:
@@ -446,6 +453,10 @@ class Repositories:
     @cached_property
     def survey(self) -> SurveyRepository:
         return SurveyRepository(self.session)
+
+    @cached_property
+    def indicators(self) -> IndicatorRepository:
+        return IndicatorRepository(self.session)
 
     @cached_property
     def jobs(self) -> JobRepository:

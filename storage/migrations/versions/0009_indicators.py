@@ -1,0 +1,34 @@
+"""The standards' quality indicators: the courtesy question after a visit, and indexes.
+
+* ``survey_answers.booking_id``: an answer about a served visit (the staff's courtesy,
+  indicator 5.1), one per visit and question.
+
+Revision ID: 0009
+Revises: 0007
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("survey_answers") as batch:
+        batch.add_column(sa.Column("booking_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_survey_answers_booking_id_bookings", "bookings", ["booking_id"], ["id"],
+                                 ondelete="CASCADE")
+        batch.create_unique_constraint("uq_survey_answers_booking_question", ["booking_id", "question"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("survey_answers") as batch:
+        batch.drop_constraint("uq_survey_answers_booking_question", type_="unique")
+        batch.drop_constraint("fk_survey_answers_booking_id_bookings", type_="foreignkey")
+        batch.drop_column("booking_id")
