@@ -18,6 +18,7 @@ from typing import Literal
 
 from dateutil.relativedelta import relativedelta
 
+from domain.catalog import Text
 from domain.deadlines import ALMATY, local_date
 
 PeriodKind = Literal["month", "quarter", "year"]
@@ -155,3 +156,67 @@ def judge(part: int, whole: int, normative: Decimal | None, direction: Direction
     exact, norm = Decimal(100) * part, normative * whole
     met = exact >= norm if direction is Direction.AT_LEAST else exact <= norm
     return Verdict.MET if met else Verdict.MISSED
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One month of an indicator: ``part`` of ``whole`` (``value``: the share in percent, None
+    when there was nothing to count)."""
+
+    month: str  # "2026-11"
+    part: int
+    whole: int
+    value: Decimal | None
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """One row of the standard's table, measured over the period.
+
+    ``value`` is ``part`` of ``whole`` in percent (two decimals), ``None`` when nothing was
+    counted or the indicator is not measured (then ``reason`` says why). ``verdict`` holds
+    the exact share against ``normative`` in ``direction``; ``target_verdict`` against next
+    year's ``target``. ``baseline`` is the "current value" the standard's table gave when it
+    was approved. ``trend`` has the twelve months ending with the period's last.
+    """
+
+    code: str  # "1.1"
+    group: str  # "1"
+    name: Text
+    group_name: Text
+    direction: Direction
+    normative: Decimal | None
+    target: Decimal | None
+    baseline: Decimal | None
+    part: int
+    whole: int
+    value: Decimal | None
+    verdict: Verdict
+    target_verdict: Verdict
+    reason: Reason | None
+    trend: tuple[TrendPoint, ...]
+
+    @property
+    def measured(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class IndicatorReport:
+    """The indicators of one standard at one office (``office_id``; None: all its offices)
+    over ``period``, as computed at ``generated_at``. ``wait_limit_minutes`` is the standard's
+    longest wait in the queue (1.2), None where it takes no visits."""
+
+    standard_id: str
+    office_id: str | None
+    service_name: Text
+    region_name: Text
+    office_name: Text | None  # None: all the standard's offices
+    period: Period
+    generated_at: datetime
+    wait_limit_minutes: int | None
+    months: tuple[str, ...]  # the trend's months, oldest first
+    indicators: tuple[IndicatorResult, ...]
+
+    def indicator(self, code: str) -> IndicatorResult:
+        return next(i for i in self.indicators if i.code == code)

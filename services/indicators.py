@@ -29,13 +29,24 @@ one office stays well under half a second with 100,000 cases (bench/indicators.p
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from domain.catalog import Catalog, Standard, Text
 from domain.deadlines import local_date
-from domain.indicators import DIRECTIONS, Direction, Month, Period, Reason, Verdict, judge, share, utc_start
+from domain.indicators import (
+    DIRECTIONS,
+    IndicatorReport,
+    IndicatorResult,
+    Month,
+    Period,
+    Reason,
+    TrendPoint,
+    Verdict,
+    judge,
+    share,
+    utc_start,
+)
 from storage.indicators import Counts
 from storage.repositories import Repositories
 
@@ -43,69 +54,11 @@ NOT_MEASURED = {"2.2": Reason.OFFICIAL_ERRORS, "3.3": Reason.ALL_SERVICES}
 VISIT_INDICATORS = ("1.2", "5.1")
 
 
+__all__ = ["IndicatorReport", "IndicatorResult", "TrendPoint", "UnknownPlace", "report"]
+
+
 class UnknownPlace(LookupError):
     """No such standard, or the office does not provide it."""
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    """One month of an indicator: ``part`` of ``whole`` (``value``: the share in percent, None
-    when there was nothing to count)."""
-
-    month: str  # "2026-11"
-    part: int
-    whole: int
-    value: Decimal | None
-
-
-@dataclass(frozen=True)
-class IndicatorResult:
-    """One row of the standard's table, measured over the period.
-
-    ``value`` is ``part`` of ``whole`` in percent (two decimals), ``None`` when nothing was
-    counted or the indicator is not measured (then ``reason`` says why). ``verdict`` holds
-    the exact share against ``normative`` in ``direction``; ``target_verdict`` against next
-    year's ``target``. ``baseline`` is the "current value" the standard's table gave when it
-    was approved. ``trend`` has the twelve months ending with the period's last.
-    """
-
-    code: str  # "1.1"
-    group: str  # "1"
-    name: Text
-    group_name: Text
-    direction: Direction
-    normative: Decimal | None
-    target: Decimal | None
-    baseline: Decimal | None
-    part: int
-    whole: int
-    value: Decimal | None
-    verdict: Verdict
-    target_verdict: Verdict
-    reason: Reason | None
-    trend: tuple[TrendPoint, ...]
-
-    @property
-    def measured(self) -> bool:
-        return self.reason is None
-
-
-@dataclass(frozen=True)
-class IndicatorReport:
-    """The indicators of one standard at one office (``office_id``; None: all its offices)
-    over ``period``, as computed at ``generated_at``. ``wait_limit_minutes`` is the standard's
-    longest wait in the queue (1.2), None where it takes no visits."""
-
-    standard_id: str
-    office_id: str | None
-    period: Period
-    generated_at: datetime
-    wait_limit_minutes: int | None
-    months: tuple[str, ...]  # the trend's months, oldest first
-    indicators: tuple[IndicatorResult, ...]
-
-    def indicator(self, code: str) -> IndicatorResult:
-        return next(i for i in self.indicators if i.code == code)
 
 
 def _visits(standard: Standard) -> bool:
@@ -183,7 +136,11 @@ async def report(repositories: Repositories, catalog: Catalog, *, standard_id: s
         results.append(_result(code, name.name, catalog.indicator_groups[code.split(".")[0]].name, normative,
                                target, row.current if row else None, reason, labels, in_period,
                                lambda label, code=code: _fraction(code, counts.get(label, {}))))
-    return IndicatorReport(standard_id=standard_id, office_id=office_id, period=period, generated_at=now,
+    office_name = catalog.placement(standard_id, office_id).office.name if office_id is not None else None
+    return IndicatorReport(standard_id=standard_id, office_id=office_id,
+                           service_name=catalog.service(standard.service).name,
+                           region_name=catalog.regions[standard.region].name, office_name=office_name,
+                           period=period, generated_at=now,
                            wait_limit_minutes=limit, months=tuple(labels), indicators=tuple(results))
 
 

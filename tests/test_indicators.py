@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 from decimal import Decimal
 
+import openpyxl
 import pytest
 
 from domain.complaints import ComplaintAction
 from domain.deadlines import ALMATY
 from domain.indicators import Direction, Period, Reason, Verdict, judge, share
 from domain.lifecycle import Action
+from presentation.reports import to_csv, to_xlsx
 from services.cases import NewApplication
 from services.complaints import NewComplaint
 from services.indicators import IndicatorReport, UnknownPlace, report
 from storage.repositories import Repositories
 from tests.conftest import App, FakeClock
+from tests.test_case_loop import deliver
+from tests.test_case_service import add_user
 
 STANDARD = "psc_military_service_certificate"
 OFFICE = "psc_aktau"
@@ -139,3 +145,70 @@ async def test_what_the_data_cannot_measure_says_why(app: App) -> None:
         with pytest.raises(UnknownPlace):
             await report(Repositories(session), app.services.catalog, standard_id=STANDARD,
                          office_id="almaty_city_uvp", period=QUARTER)
+
+
+async def test_a_served_visit_asks_about_courtesy_and_feeds_1_2_and_5_1(app: App, clock: FakeClock) -> None:
+    visitor = app.client(user_id=7001, language_code="ru")
+    await visitor.send("/start")
+    await add_user(app, 7002, "ru")
+    async with app.sessions() as session:
+        first = await app.services.booking_service(Repositories(session)).book(
+            7001, STANDARD, OFFICE, datetime(2026, 11, 24, 10, 0, tzinfo=ALMATY), "ru")
+        second = await app.services.booking_service(Repositories(session)).book(
+            7002, STANDARD, OFFICE,
+            datetime(2026, 11, 24, 10, 0, tzinfo=ALMATY), "ru")
+    clock.now = datetime(2026, 11, 24, 9, 55, tzinfo=ALMATY)
+    async with app.sessions() as session:
+        bookings = app.services.booking_service(Repositories(session))
+        await bookings.mark(first.number or "", "arrived")
+        await bookings.mark(second.number or "", "arrived")
+    clock.now = datetime(2026, 11, 24, 10, 20, tzinfo=ALMATY)  # 20 minutes after the booked time
+    async with app.sessions() as session:
+        await app.services.booking_service(Repositories(session)).mark(first.number or "", "served")
+    clock.now = datetime(2026, 11, 24, 10, 45, tzinfo=ALMATY)  # 45 minutes: over the 30 of the standard
+    async with app.sessions() as session:
+        await app.services.booking_service(Repositories(session)).mark(second.number or "", "served")
+
+    texts = await deliver(app, clock, visitor)
+    assert any("вежливостью" in text and (first.number or "") in text for text in texts), texts
+    await visitor.click("Удовлетворён(а)", exact=True)
+    assert visitor.last.text == "Спасибо за ответ! Он помогает улучшить обслуживание."
+    await visitor.click_data(f"vq:{first.number}:not_satisfied", visitor.last)  # a second press changes nothing
+    result = await compute(app)
+    courtesy = result.indicator("5.1")
+    assert (courtesy.part, courtesy.whole, courtesy.verdict) == (1, 1, Verdict.MET)
+    waited = result.indicator("1.2")
+    assert (waited.part, waited.whole, waited.value, waited.verdict) == (1, 2, Decimal(50), Verdict.MISSED)
+    assert result.wait_limit_minutes == 30
+    # someone else's visit cannot be answered about
+    other = app.client(user_id=7002, language_code="ru")
+    await other.click_data(f"vq:{first.number}:satisfied", visitor.last)
+    assert (await compute(app)).indicator("5.1").whole == 1
+
+
+@pytest.mark.parametrize(("locale", "title", "met", "reason"), [
+    ("ru", "Показатели качества и доступности стандарта", "достигнут", "Kenes не учитывает ошибки"),
+    ("kk", "Стандарттың сапа және қолжетімділік көрсеткіштері", "орындалды", "Kenes лауазымды тұлғалардың"),
+])
+async def test_the_report_exports_to_csv_and_xlsx_in_both_languages(app: App, clock: FakeClock, locale: str,
+                                                                     title: str, met: str, reason: str) -> None:
+    number = await submit(app)
+    await move(app, number, Action.ACCEPT, Action.READY)
+    result = await compute(app)
+
+    text = to_csv(result, locale).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == [title]
+    row = next(r for r in rows if r and r[0] == "1.1")
+    assert row[1] == app.services.catalog.indicators["1.1"].name.get(locale)
+    assert row[3:9] == ["≥", "95.0", "80.0", "100.0", "1", "1"] and row[9] == met
+    assert reason in next(r for r in rows if r and r[0] == "2.2")[-1]
+
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(result, locale)))
+    sheet, trend = book.worksheets
+    assert sheet["A1"].value == title
+    cells = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "1.1")
+    assert cells[4:9] == (95, 80, 100, 1, 1) and cells[9] == met
+    assert next(r for r in sheet.iter_rows(values_only=True) if r[0] == "2.2")[11].startswith(reason)
+    months = next(r for r in trend.iter_rows(values_only=True) if r[0] == "1.1")
+    assert len(months) == 13 and months[-2] == 100 and months[-1] is None  # November served, December empty
