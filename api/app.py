@@ -42,6 +42,7 @@ from api.errors import (
     unavailable,
     unavailable_response,
 )
+from api.indicators import indicator_routes
 from api.models import (
     AttachmentId,
     Booking,
@@ -364,4 +365,5 @@ def _routes(context: RegistryContext) -> APIRouter:
         return FileResponse(path, media_type=media_type, filename=path.name, stat_result=found,
                             content_disposition_type="attachment")
 
+    router.include_router(indicator_routes(context.sessions, context.catalog))
     return router

@@ -383,7 +383,7 @@ class SurveyAnswer(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "question", name="uq_survey_answers_case_question"),
         UniqueConstraint("complaint_id", "question", name="uq_survey_answers_complaint_question"),
-        UniqueConstraint("booking_id", "question", name="uq_survey_answers_booking_question"),
+        Index("uq_survey_answers_booking_question", "booking_id", "question", unique=True),
     )
 
 

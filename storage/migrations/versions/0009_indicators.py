@@ -24,11 +24,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("booking_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_survey_answers_booking_id_bookings", "bookings", ["booking_id"], ["id"],
                                  ondelete="CASCADE")
-        batch.create_unique_constraint("uq_survey_answers_booking_question", ["booking_id", "question"])
+    op.create_index("uq_survey_answers_booking_question", "survey_answers", ["booking_id", "question"],
+                    unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("uq_survey_answers_booking_question", table_name="survey_answers")
     with op.batch_alter_table("survey_answers") as batch:
-        batch.drop_constraint("uq_survey_answers_booking_question", type_="unique")
         batch.drop_constraint("fk_survey_answers_booking_id_bookings", type_="foreignkey")
         batch.drop_column("booking_id")
