@@ -5,11 +5,11 @@ visit surveys) over the months asked for, for one standard and one office (or al
 offices). Each returns ``{month: {counter: n}}``; a period's counts are the sums of its
 months' (services/indicators.py does the arithmetic, domain/indicators.py the rules).
 
-Months are Almaty's: a moment falls into the month whose bounds (midnight in Almaty, in
-UTC) hold it, chosen by a ``CASE`` over bound parameters, so the same SQL runs on SQLite
-and PostgreSQL. "On time" compares the Almaty date of a moment with a due date:
-``local_day`` is ``timezone('Asia/Almaty', x)::date`` on PostgreSQL and a function the
-engine registers on each SQLite connection (storage/database.py).
+Months and days are Almaty's. The rows are chosen by the UTC bounds of the months (midnight
+in Almaty), so an index on the moment serves; a row's month is ``local_month`` and "on
+time" compares ``local_day`` of a moment with a due date: on PostgreSQL these are
+``timezone('Asia/Almaty', x)``, on SQLite a function the engine registers on each
+connection (storage/database.py), so the same statements run on both.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from sqlalchemy import Date, Integer, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
-from sqlalchemy.types import Float
+from sqlalchemy.types import Float, NullType
 
-from storage.models import Booking, Case, Complaint, SurveyAnswer, UTCDateTime
+from storage.models import Booking, Case, Complaint, SurveyAnswer
 
 Counts = dict[str, dict[str, int]]
 """``{month ("2026-11"): {counter: n}}``; a month with nothing counted is absent."""
@@ -52,6 +52,25 @@ def _local_day_sqlite(element: local_day, compiler: Any, **kw: Any) -> str:
     return f"kenes_local_date({compiler.process(element.clauses, **kw)})"
 
 
+class local_month(FunctionElement[Any]):
+    """The month in Almaty of a stored UTC moment: its first moment on PostgreSQL (date_trunc
+    is cheaper than formatting), "2026-11" on SQLite; :func:`month_label` makes both a label."""
+
+    type = NullType()
+    inherit_cache = True
+    name = "local_month"
+
+
+@compiles(local_month, "postgresql")
+def _local_month_pg(element: local_month, compiler: Any, **kw: Any) -> str:
+    return f"date_trunc('month', timezone('Asia/Almaty', {compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(local_month, "sqlite")
+def _local_month_sqlite(element: local_month, compiler: Any, **kw: Any) -> str:
+    return f"substr(kenes_local_date({compiler.process(element.clauses, **kw)}), 1, 7)"
+
+
 class seconds_between(FunctionElement[float]):
     """``later - earlier`` in seconds."""
 
@@ -72,6 +91,11 @@ def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
     return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 86400.0)"
 
 
+def month_label(value: Any) -> str:
+    """"2026-11" from what ``local_month`` gave (a string or a datetime)."""
+    return value if isinstance(value, str) else f"{value.year:04d}-{value.month:02d}"
+
+
 def _count(condition: Any) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -84,17 +108,16 @@ class IndicatorRepository:
 
     @staticmethod
     def _bucket(column: Any, bounds: Sequence[tuple[str, datetime]]) -> Any:
-        """The month label of ``column``: ``bounds`` are each month's label and its end (UTC),
-        in order; the caller keeps ``column`` within the first month's start and the last end."""
-        return case(*[(column < literal(end, UTCDateTime()), label) for label, end in bounds[:-1]],
-                    else_=bounds[-1][0])
+        """The month label ("2026-11") of ``column`` in Almaty; the caller keeps ``column``
+        within the first month's start and the last of ``bounds`` (each month's label and end)."""
+        return local_month(column)
 
     @staticmethod
     def _rows(rows: Any) -> Counts:
         counts: Counts = defaultdict(dict)
         for row in rows:
             mapping = dict(row._mapping)
-            month = mapping.pop("month")
+            month = month_label(mapping.pop("month"))
             for key, value in mapping.items():
                 counts[month][key] = counts[month].get(key, 0) + int(value or 0)
         return dict(counts)
@@ -149,8 +172,9 @@ class IndicatorRepository:
             query = query.where(owner.office_id == office_id)
         counts: Counts = defaultdict(dict)
         for row in (await self.session.execute(query)).all():
-            counts[row.month][f"q{row.question}_answered"] = int(row.answered)
-            counts[row.month][f"q{row.question}_satisfied"] = int(row.satisfied)
+            month = month_label(row.month)
+            counts[month][f"q{row.question}_answered"] = int(row.answered)
+            counts[month][f"q{row.question}_satisfied"] = int(row.satisfied)
         return dict(counts)
 
     async def case_surveys(self, standard_id: str, office_id: str | None, start: datetime,
