@@ -65,6 +65,7 @@ from api.models import (
     Refused,
     VisitMark,
 )
+from api.open311 import open311_routes
 from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.complaints import ComplaintAction
@@ -109,8 +110,10 @@ def _submit_minutes(context: RegistryContext, standard_id: str) -> int:
 
 
 def create_app(context: RegistryContext, token: str, *, auth_failures: int = 10,
-               auth_window: timedelta = timedelta(minutes=1)) -> FastAPI:
+               auth_window: timedelta = timedelta(minutes=1), open311_key: str | None = None) -> FastAPI:
     """The API application; ``token`` must be non-empty (the API is off without one).
+    ``/open311/v2/`` serves Open311 GeoReport v2 (api/open311.py); filing there needs
+    ``open311_key`` (without it nothing can be filed).
 
     After ``auth_failures`` wrong or missing tokens from one address within ``auth_window``,
     that address gets 429 until the window has passed (a right token always passes).
@@ -123,6 +126,9 @@ def create_app(context: RegistryContext, token: str, *, auth_failures: int = 10,
         swagger_ui_parameters={"persistAuthorization": False},
     )
     app.include_router(_routes(context))
+    app.include_router(open311_routes(context.sessions, context.catalog, lambda repositories: ComplaintService(
+        repositories, context.catalog, context.calendar, context.notices, context.complaint_review_days,
+        context.clock), open311_key))
 
     @app.get("/health", summary="Health", response_model=Health, tags=["health"],
              responses={503: {"model": Health, "description": "The database cannot be written"}})

@@ -302,8 +302,9 @@ async def start_registry_api(settings: Settings, sessions: SessionFactory, servi
                               notices=services.notices, file_store=settings.file_store_dir,
                               booking_config=services.booking_config, clock=services.clock,
                               complaint_review_days=services.complaint_review_days)
-    server = ApiServer(create_app(context, settings.registry_token.get_secret_value()), settings.registry_host,
-                       settings.registry_port)
+    open311_key = settings.open311_api_key.get_secret_value() if settings.open311_api_key else None
+    server = ApiServer(create_app(context, settings.registry_token.get_secret_value(), open311_key=open311_key),
+                       settings.registry_host, settings.registry_port)
     await server.start()
     return server
 

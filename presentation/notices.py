@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext
 
 from domain.catalog import Catalog
-from domain.complaints import ComplaintAction, addressee
+from domain.complaints import EXTERNAL_USER_ID, ComplaintAction, addressee
 from domain.lifecycle import Status
 from domain.slots import reminder_times
 from domain.surveys import SURVEY_ANSWERS
@@ -127,6 +127,8 @@ class OutboxNotices:
                 text = self.renderer.render("notice_clerks_complaint.j2", self.default_locale, event=event,
                                             **context)
                 self._add(repositories, self.clerk_chat_id, "clerks_complaint_info", text, complaint, None)
+            return
+        if complaint.user_id == EXTERNAL_USER_ID:  # filed through Open311: no chat to tell
             return
         locale = await self._locale(repositories, complaint)
         text = self.renderer.render("notice_complaint.j2", locale, event=event, **context)

@@ -138,6 +138,12 @@ class ComplaintRepository:
         query = select(Complaint).where(Complaint.user_id == user_id).order_by(Complaint.registered_at.desc())
         return (await self.session.scalars(query)).all()
 
+    async def registered_between(self, start: datetime, end: datetime, limit: int = 1000) -> Sequence[Complaint]:
+        """Complaints registered from ``start`` up to ``end``, newest first (Open311's list)."""
+        query = (select(Complaint).where(Complaint.registered_at >= start, Complaint.registered_at <= end)
+                 .order_by(Complaint.registered_at.desc(), Complaint.id.desc()).limit(limit))
+        return (await self.session.scalars(query)).all()
+
     async def search(
         self,
         *,
