@@ -160,7 +160,8 @@ class NewRequest(BaseModel):
 
 class RequestFilters(BaseModel):
     """``GET requests.json``: by number, service, status and registration time (the last 90
-    days by default, as the specification suggests); newest first, at most 1000."""
+    days by default, as the specification suggests; a time without its offset is Almaty's;
+    a window that ends before it starts holds nothing); newest first, at most 1000."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -268,8 +269,7 @@ def open311_routes(sessions: SessionFactory, catalog: Catalog,
                       description="The application the complaint is about, if any"),
         ])
 
-    @router.get("/requests.json", summary="Open311 service requests (complaints)", response_model=list[ServiceRequest],
-                responses={400: ERRORS[400]})
+    @router.get("/requests.json", summary="Open311 service requests (complaints)", response_model=list[ServiceRequest])
     async def requests(filters: Annotated[RequestFilters, Query()]) -> Any:
         """Complaints, newest first: without a key nothing personal is shown."""
         private = keyed(filters.api_key)
@@ -279,13 +279,10 @@ def open311_routes(sessions: SessionFactory, catalog: Catalog,
                 numbers = [parse_number(n) or n.strip() for n in filters.service_request_id.split(",")][:MAX_REQUESTS]
                 found = [c for n in numbers if (c := await repositories.complaints.by_number(n)) is not None]
             else:
-                end = filters.end_date or repositories.now()
-                start = filters.start_date or end - timedelta(days=DEFAULT_DAYS)
-                if start.tzinfo is None or end.tzinfo is None:
-                    return error(400, "start_date and end_date need their time zone (w3 format)")
-                if start > end:
-                    return error(400, "start_date is after end_date")
-                found = list(await repositories.complaints.registered_between(start, end, limit=MAX_REQUESTS))
+                end = _aware(filters.end_date) or repositories.now()
+                start = _aware(filters.start_date) or end - timedelta(days=DEFAULT_DAYS)
+                found = [] if start > end else list(
+                    await repositories.complaints.registered_between(start, end, limit=MAX_REQUESTS))
         if filters.service_code:
             found = [c for c in found if c.standard_id == filters.service_code]
         if filters.status:
@@ -349,6 +346,13 @@ def open311_routes(sessions: SessionFactory, catalog: Catalog,
                                      account_id=None).model_dump()], 201)
 
     return router
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A moment without its offset is read as Almaty's."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ALMATY)
 
 
 async def _fields(request: Request) -> dict[str, Any] | None:
