@@ -2,7 +2,7 @@
 
 Run: python bench/indicators.py [--database postgresql+asyncpg://postgres@127.0.0.1:5432/kenes_indicators]
                                 [--cases 100000] [--complaints 10000] [--runs 20]
-(the database given is emptied first)
+(the database given is emptied first; --keep times what an earlier run seeded)
 
 Seeds a year (2026) of the registry's data in bulk: cases of every standard at every office
 (a fifth of them at the measured office, psc_aktau for the military service certificate,
@@ -38,7 +38,7 @@ from domain.catalog import load_catalog  # noqa: E402
 from domain.deadlines import ALMATY  # noqa: E402
 from domain.indicators import Period  # noqa: E402
 from services.indicators import report  # noqa: E402
-from storage.database import create_session_factory  # noqa: E402
+from storage.database import create_engine, create_session_factory  # noqa: E402
 from storage.models import Booking, Case, Complaint, SurveyAnswer, User  # noqa: E402
 from storage.repositories import Repositories  # noqa: E402
 
@@ -208,15 +208,18 @@ async def main() -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--complaints", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--keep", action="store_true",
+                        help="time the database an earlier run seeded (do not empty and seed it again)")
     args = parser.parse_args()
     if not args.database.startswith("postgresql"):
         parser.error("the benchmark runs on PostgreSQL")
     catalog = load_catalog()
-    engine = await fresh_database(args.database)
+    engine = create_engine(args.database) if args.keep else await fresh_database(args.database)
     sessions = create_session_factory(engine, lambda: NOW)
-    began = time.perf_counter()
-    counts = await seed(sessions, catalog, args.cases, args.complaints)
-    print(f"seeded in {time.perf_counter() - began:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+    if not args.keep:
+        began = time.perf_counter()
+        counts = await seed(sessions, catalog, args.cases, args.complaints)
+        print(f"seeded in {time.perf_counter() - began:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
     quarter = Period.parse("2026-Q4")
     office_times, found = await timed(sessions, catalog, args.runs, OFFICE, quarter)
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
