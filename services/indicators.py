@@ -28,6 +28,7 @@ one office stays well under half a second with 100,000 cases (bench/indicators.p
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -90,6 +91,10 @@ def _fraction(code: str, m: dict[str, int]) -> tuple[int, int]:
     raise KeyError(code)
 
 
+def _month_fraction(code: str, counts: dict[str, dict[str, int]], month: str) -> tuple[int, int]:
+    return _fraction(code, counts.get(month, {}))
+
+
 def _merge(into: dict[str, dict[str, int]], counts: Counts, prefix: str = "") -> None:
     for month, counters in counts.items():
         target = into.setdefault(month, {})
@@ -135,7 +140,7 @@ async def report(repositories: Repositories, catalog: Catalog, *, standard_id: s
                                             else None)
         results.append(_result(code, name.name, catalog.indicator_groups[code.split(".")[0]].name, normative,
                                target, row.current if row else None, reason, labels, in_period,
-                               lambda label, code=code: _fraction(code, counts.get(label, {}))))
+                               functools.partial(_month_fraction, code, counts)))
     office_name = catalog.placement(standard_id, office_id).office.name if office_id is not None else None
     return IndicatorReport(standard_id=standard_id, office_id=office_id,
                            service_name=catalog.service(standard.service).name,
