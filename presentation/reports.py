@@ -48,10 +48,10 @@ def in_locale(locale: str) -> Iterator[None]:
 
 
 def verdict_text(verdict: Verdict) -> str:
-    """The verdict in the active language ("met", "missed", "no data" ...)."""
+    """The verdict in the active language ("reached", "not reached", "no data" ...)."""
     names = {
-        Verdict.MET: _("met"),
-        Verdict.MISSED: _("missed"),
+        Verdict.MET: _("reached"),
+        Verdict.MISSED: _("not reached"),
         Verdict.NO_DATA: _("no data for the period"),
         Verdict.NO_NORM: _("the standard sets no value"),
         Verdict.NOT_MEASURED: _("not measured"),
