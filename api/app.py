@@ -43,6 +43,7 @@ from api.errors import (
     unavailable,
     unavailable_response,
 )
+from api.indicators import indicator_routes
 from api.models import (
     AttachmentId,
     Booking,
@@ -65,6 +66,7 @@ from api.models import (
     Refused,
     VisitMark,
 )
+from api.open311 import open311_routes
 from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.complaints import ComplaintAction
@@ -74,7 +76,7 @@ from services.bookings import BookingError, BookingService
 from services.cases import CaseNotFound, CaseService
 from services.complaints import ComplaintNotFound, ComplaintService
 from services.staff import AuditTrail
-from services.unit import UnitFactory
+from services.unit import Unit, UnitFactory
 from storage.database import SessionFactory
 from storage.models import JobRun
 from storage.repositories import Repositories
@@ -118,8 +120,10 @@ def _submit_minutes(context: RegistryContext, standard_id: str) -> int:
 
 
 def create_app(context: RegistryContext, token: str, *, auth_failures: int = 10,
-               auth_window: timedelta = timedelta(minutes=1)) -> FastAPI:
+               auth_window: timedelta = timedelta(minutes=1), open311_key: str | None = None) -> FastAPI:
     """The API application; ``token`` must be non-empty (the API is off without one).
+    ``/open311/v2/`` serves Open311 GeoReport v2 (api/open311.py); filing there needs
+    ``open311_key`` (without it nothing can be filed).
 
     After ``auth_failures`` wrong or missing tokens from one address within ``auth_window``,
     that address gets 429 until the window has passed (a right token always passes).
@@ -132,6 +136,8 @@ def create_app(context: RegistryContext, token: str, *, auth_failures: int = 10,
         swagger_ui_parameters={"persistAuthorization": False},
     )
     app.include_router(_routes(context))
+    app.include_router(open311_routes(context.sessions, context.catalog,
+                                      lambda repositories: Unit(context.units, repositories).complaints, open311_key))
 
     @app.get("/health", summary="Health", response_model=Health, tags=["health"],
              responses={503: {"model": Health, "description": "The database cannot be written"}})
@@ -401,4 +407,5 @@ def _routes(context: RegistryContext) -> APIRouter:
         return FileResponse(path, media_type=media_type, filename=path.name, stat_result=found,
                             content_disposition_type="attachment")
 
+    router.include_router(indicator_routes(context.sessions, context.catalog))
     return router

@@ -298,6 +298,68 @@ class BookingDay(Response):
     share_within_limit: float | None
 
 
+# The quality indicators ------------------------------------------------------------------
+
+PERIOD_PATTERN = r"^20[0-9]{2}(?:-(?:0[1-9]|1[0-2]|Q[1-4]))?$"
+Period = Annotated[str, Field(pattern=PERIOD_PATTERN, description="YYYY, YYYY-Qn or YYYY-MM (Almaty)",
+                              examples=["2026-Q4"])]
+
+
+class IndicatorQuery(BaseModel):
+    """``GET /api/v1/indicators``: one standard, one office (or all of its offices), one period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    standard: Identifier = Field(examples=["psc_military_service_certificate"])
+    office: Identifier | None = Field(default=None, description="Omitted: all the standard's offices",
+                                      examples=["psc_aktau"])
+    period: Period
+    format: Literal["json", "csv", "xlsx"] = Field(default="json", description="csv and xlsx: a download")
+    lang: Literal["kk", "ru"] = Field(default="ru", description="The language of a csv or xlsx download")
+
+
+class TrendPoint(Response):
+    month: str = Field(description="YYYY-MM")
+    part: int
+    whole: int
+    value: float | None = Field(description="part of whole in percent; null when nothing was counted")
+
+
+class Indicator(Response):
+    code: str = Field(description="The row of the standard's table, 1.1 to 5.1")
+    group: str
+    name: Text
+    group_name: Text
+    direction: Literal["≥", "≤"] = Field(description="≥: must reach the normative value; ≤: must stay under it")
+    normative: float | None = Field(description="The standard's normative value, %")
+    target: float | None = Field(description="Next year's target, %")
+    baseline: float | None = Field(description="The current value the standard's table gave, %")
+    part: int = Field(description="What was counted, e.g. 41 (of 43) served on time")
+    whole: int
+    value: float | None = Field(description="part of whole in percent (two decimals)")
+    verdict: Literal["met", "missed", "no_data", "no_norm", "not_measured"]
+    target_verdict: Literal["met", "missed", "no_data", "no_norm", "not_measured"]
+    reason: Literal["official_errors", "all_services", "no_visits"] | None = Field(
+        description="Why the data cannot measure it, when not measured")
+    reason_text: Text | None
+    trend: list[TrendPoint] = Field(description="The twelve months ending with the period's last")
+
+
+class IndicatorReport(Response):
+    standard: str
+    office: str | None
+    service_name: Text
+    region_name: Text
+    office_name: Text | None
+    period: str
+    period_start: date
+    period_end: date = Field(description="The first day after the period")
+    generated_at: Moment
+    wait_limit_minutes: int | None = Field(description="The standard's longest wait in the queue (1.2)")
+    months: list[str]
+    indicators: list[Indicator]
+
+
 class Health(Response):
     status: Literal["ok", "failing"]
     database: str = Field(description="ok, or what failed when writing to it")

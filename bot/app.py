@@ -310,8 +310,9 @@ async def start_registry_api(settings: Settings, sessions: SessionFactory, servi
         logger.info("registry API is off (REGISTRY_TOKEN is not set)")
         return None
     context = RegistryContext(units=services.units(sessions), file_store=settings.file_store_dir)
-    server = ApiServer(create_app(context, settings.registry_token.get_secret_value()), settings.registry_host,
-                       settings.registry_port)
+    open311_key = settings.open311_api_key.get_secret_value() if settings.open311_api_key else None
+    server = ApiServer(create_app(context, settings.registry_token.get_secret_value(), open311_key=open311_key),
+                       settings.registry_host, settings.registry_port)
     await server.start()
     return server
 

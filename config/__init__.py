@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     registry_token: SecretStr | None = Field(default=None)
     registry_host: str = Field(default="127.0.0.1")
     registry_port: int = Field(default=8080, ge=1, le=65535)
+    # The api_key city tools give to file complaints through Open311 (/open311/v2/, on the
+    # registry API's port); unset: Open311 only reads.
+    open311_api_key: SecretStr | None = Field(default=None)
     clerk_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset())
     clerk_chat_id: int | None = Field(default=None)
     file_store_dir: Path = Field(default=Path())
@@ -173,7 +176,7 @@ class Settings(BaseSettings):
         """The path the webhook server answers on: the path of ``WEBHOOK_URL``."""
         return urlsplit(self.webhook_url or "").path or "/"
 
-    @field_validator("registry_token")
+    @field_validator("registry_token", "open311_api_key")
     @classmethod
     def _empty_token_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value and value.get_secret_value() else None

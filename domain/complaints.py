@@ -45,6 +45,10 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
 
 
+# A complaint filed by another system (Open311) has no Telegram chat: it belongs to this
+# reserved user (Telegram's user ids are positive), and nobody is notified but the clerks.
+EXTERNAL_USER_ID = 0
+
 # What a complaint is about (the dialog's choices, in this order).
 TOPICS = ("official", "quality", "deadline", "courtesy", "other")
 

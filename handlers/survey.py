@@ -1,5 +1,6 @@
 """The two satisfaction questions asked when a case is issued (those its standard measures),
-and the two asked when a complaint is answered (the standards' indicators 4.3 and 4.4)."""
+the two asked when a complaint is answered (the standards' indicators 4.3 and 4.4), and the
+one asked when a visit is served (the staff's courtesy, indicator 5.1)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from presentation.callbacks import ComplaintSurveyAnswer, SurveyAnswer
+from presentation.callbacks import ComplaintSurveyAnswer, SurveyAnswer, VisitSurveyAnswer
 from presentation.notices import OutboxNotices, survey_markup
 from presentation.rendering import Renderer
+from services.bookings import BookingError, BookingService
 from services.cases import CaseNotFound, CaseService
 from services.complaints import ComplaintNotFound, ComplaintService
 from storage.models import Case, Complaint
@@ -68,8 +70,22 @@ async def on_complaint_survey_answer(callback: CallbackQuery, callback_data: Com
     await _record_answer(callback, callback_data, complaints.answer_survey, second)
 
 
+async def on_visit_survey_answer(callback: CallbackQuery, callback_data: VisitSurveyAnswer,
+                                 bookings: BookingService) -> None:
+    """One question, so one press stores the answer and thanks."""
+    try:
+        await bookings.answer_survey(callback_data.number, callback.from_user.id, callback_data.answer)
+    except BookingError:
+        await callback.answer(_("This survey is not available."), show_alert=True)
+        return
+    await callback.answer(_("Thank you!"))
+    if isinstance(callback.message, Message):
+        await callback.message.edit_text(_("Thank you for your answer! It helps to improve the service."))
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(on_survey_answer, SurveyAnswer.filter())
     router.callback_query.register(on_complaint_survey_answer, ComplaintSurveyAnswer.filter())
+    router.callback_query.register(on_visit_survey_answer, VisitSurveyAnswer.filter())
     return router

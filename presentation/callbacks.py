@@ -28,6 +28,13 @@ class ComplaintSurveyAnswer(CallbackData, prefix="sq"):
     answer: str
 
 
+class VisitSurveyAnswer(CallbackData, prefix="vq"):
+    """An answer about the staff's courtesy, asked when a visit is served (indicator 5.1)."""
+
+    number: str
+    answer: str
+
+
 class BookingAction(CallbackData, prefix="bk"):
     """A button under a booking reminder (``action``: ``cancel``)."""
 

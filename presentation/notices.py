@@ -13,11 +13,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext
 
 from domain.catalog import Catalog
-from domain.complaints import ComplaintAction, addressee
+from domain.complaints import EXTERNAL_USER_ID, ComplaintAction, addressee
 from domain.lifecycle import Status
 from domain.slots import reminder_times
 from domain.surveys import SURVEY_ANSWERS, survey_questions
-from presentation.callbacks import BookingAction, ComplaintSurveyAnswer, SurveyAnswer
+from presentation.callbacks import BookingAction, ComplaintSurveyAnswer, SurveyAnswer, VisitSurveyAnswer
 from presentation.labels import survey_answer_labels
 from presentation.rendering import Renderer
 from storage.models import Attachment, Booking, Case, CaseEvent, Complaint, ComplaintEvent, OutboxMessage
@@ -30,6 +30,14 @@ def survey_markup(number: str, question: int, labels: tuple[str, str, str],
     return InlineKeyboardMarkup(inline_keyboard=[
         [InlineKeyboardButton(text=label, callback_data=kind(number=number, question=question,
                                                              answer=answer).pack())]
+        for answer, label in zip(SURVEY_ANSWERS, labels, strict=True)
+    ])
+
+
+def visit_survey_markup(number: str, labels: tuple[str, str, str]) -> InlineKeyboardMarkup:
+    """The three answers to the courtesy question after a visit, one per row."""
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=label, callback_data=VisitSurveyAnswer(number=number, answer=answer).pack())]
         for answer, label in zip(SURVEY_ANSWERS, labels, strict=True)
     ])
 
@@ -120,6 +128,8 @@ class OutboxNotices:
                                             **context)
                 self._add(repositories, self.clerk_chat_id, "clerks_complaint_info", text, complaint, None)
             return
+        if complaint.user_id == EXTERNAL_USER_ID:  # filed through Open311: no chat to tell
+            return
         locale = await self._locale(repositories, complaint)
         text = self.renderer.render("notice_complaint.j2", locale, event=event, **context)
         self._add(repositories, complaint.user_id, f"complaint_{event.action}", text, complaint, complaint.user_id)
@@ -182,6 +192,21 @@ class OutboxNotices:
                 reply_markup=markup.model_dump(exclude_none=True), status="pending", attempts=0,
                 available_at=moment,
             ))
+        self.wake()
+
+    async def visit_served(self, repositories: Repositories, booking: Booking) -> None:
+        """Ask the visitor, in their language, whether the staff were courteous (indicator 5.1
+        of every standard; services.bookings.BookingNotices)."""
+        if not booking.number:
+            return
+        user = await repositories.users.get(booking.user_id)
+        locale = (user.language if user and user.language else None) or booking.language
+        text = self.renderer.render("visit_survey.j2", locale, **self.booking_context(booking))
+        markup = visit_survey_markup(booking.number, self.answer_labels(locale))
+        repositories.outbox.add(OutboxMessage(
+            chat_id=booking.user_id, user_id=booking.user_id, kind="visit_survey", booking_id=booking.id, text=text,
+            reply_markup=markup.model_dump(exclude_none=True), status="pending", attempts=0,
+        ))
         self.wake()
 
     def survey_texts(self, standard_id: str) -> list[Any]:

@@ -35,7 +35,8 @@ from domain.slots import (
     bookable_standard,
     horizon,
 )
-from storage.models import Booking, OutboxMessage
+from domain.surveys import SURVEY_ANSWERS, VISIT_QUESTIONS
+from storage.models import Booking, OutboxMessage, SurveyAnswer
 from storage.repositories import Repositories
 
 NUMBER = re.compile(r"^\s*[TtТт]?\W*(\d{1,9})\s*$")
@@ -53,6 +54,8 @@ class BookingError(Exception):
 
 class BookingNotices(Protocol):
     async def booking_made(self, repositories: Repositories, booking: Booking, now: datetime) -> None: ...
+
+    async def visit_served(self, repositories: Repositories, booking: Booking) -> None: ...
 
 
 def format_number(booking: Booking) -> str:
@@ -321,6 +324,21 @@ class BookingService:
         booking.updated_at = now
         async with self._saving():
             await self._cancel_reminders(booking)
+            if event == VisitEvent.SERVED:
+                await self.notices.visit_served(self.repositories, booking)
+        return booking
+
+    async def answer_survey(self, number: str, user_id: int, answer: str) -> Booking:
+        """Store the visitor's answer about the staff's courtesy (once; a second press changes
+        nothing). Only the visitor of a served visit may answer (else ``not_found``)."""
+        booking = await self.get(number)
+        if booking.user_id != user_id or booking.status != "served" or answer not in SURVEY_ANSWERS:
+            raise BookingError("not_found", "no such visit to answer about")
+        question = VISIT_QUESTIONS[0]
+        if question not in await self.repositories.survey.answers(booking_id=booking.id):
+            self.repositories.survey.add(SurveyAnswer(booking_id=booking.id, question=question, answer=answer,
+                                                      at=self.clock()))
+            await self.repositories.commit()
         return booking
 
 

@@ -8,6 +8,7 @@ on a new row, ``Updated`` on a changed one), so nothing stored takes the machine
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapper, Session
 
 from domain.clock import Clock
+from domain.deadlines import ALMATY
 
 SessionFactory = async_sessionmaker[AsyncSession]
 CLOCK = "clock"
@@ -28,7 +30,18 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{Path(data_dir).resolve() / 'kenes.sqlite3'}"
 
 
+def _local_date(stored: str | None) -> str | None:
+    """SQLite's ``kenes_local_date``: the Almaty date of a stored UTC moment (as PostgreSQL's
+    ``timezone('Asia/Almaty', x)::date``; see storage/indicators.py)."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return moment.astimezone(ALMATY).date().isoformat()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.create_function("kenes_local_date", 1, _local_date, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

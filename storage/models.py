@@ -151,6 +151,7 @@ class Case(Base):
               sqlite_where=text(OPEN_CASE)),
         Index("ix_cases_open_office_id_due_date", "office_id", "due_date", "id", postgresql_where=text(OPEN_CASE),
               sqlite_where=text(OPEN_CASE)),
+        Index("ix_cases_indicators", "standard_id", "office_id", "status", "ready_at", "closed_at", "due_date"),
     )
 
 
@@ -244,6 +245,7 @@ class Booking(Base):
     __mapper_args__: Any = {"version_id_col": version}  # noqa: RUF012 (read by the declarative base)
     __table_args__ = (
         Index("ix_bookings_office_id_starts_at", "office_id", "starts_at"),
+        Index("ix_bookings_indicators", "standard_id", "office_id", "status", "served_at", "arrived_at", "starts_at"),
         Index("uq_bookings_seat", "office_id", "starts_at", "seat", unique=True,
               sqlite_where=text("status != 'cancelled'"), postgresql_where=text("status != 'cancelled'")),
         Index("uq_bookings_active_per_service", "user_id", "service_id", unique=True,
@@ -288,6 +290,7 @@ class Complaint(Base):
     __table_args__ = (
         Index("ix_complaints_office_id_due_date", "office_id", "due_date", "id"),
         Index("ix_complaints_status_due_date", "status", "due_date", "id"),
+        Index("ix_complaints_indicators", "standard_id", "office_id", "status", "closed_at", "outcome", "due_date"),
     )
 
 
@@ -399,7 +402,8 @@ class OutboxMessage(Base):
 
 class SurveyAnswer(Base):
     """An answer to one of the two satisfaction questions asked when a case is issued, or
-    when a complaint is answered (about the complaint procedure and its deadline)."""
+    when a complaint is answered (about the complaint procedure and its deadline), or to the
+    question about the staff's courtesy asked when a visit is served (``booking_id``)."""
 
     __tablename__ = "survey_answers"
 
@@ -407,6 +411,7 @@ class SurveyAnswer(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), default=None)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"),
                                                      default=None)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), default=None)
     question: Mapped[int] = mapped_column(Integer)
     answer: Mapped[str] = mapped_column(String(16))
     at: Mapped[Timestamp]
@@ -414,6 +419,7 @@ class SurveyAnswer(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "question", name="uq_survey_answers_case_question"),
         UniqueConstraint("complaint_id", "question", name="uq_survey_answers_complaint_question"),
+        Index("uq_survey_answers_booking_question", "booking_id", "question", unique=True),
     )
 
 

@@ -15,6 +15,7 @@ from domain.lifecycle import Status
 from storage.cache import KnownUser
 from storage.console import AuditRepository, ConsoleLinkRepository, ConsoleQueries
 from storage.database import SessionFactory, clock_of
+from storage.indicators import IndicatorRepository
 from storage.models import (
     Attachment,
     Case,
@@ -137,6 +138,12 @@ class ComplaintRepository:
 
     async def of_user(self, user_id: int) -> Sequence[Complaint]:
         query = select(Complaint).where(Complaint.user_id == user_id).order_by(Complaint.registered_at.desc())
+        return (await self.session.scalars(query)).all()
+
+    async def registered_between(self, start: datetime, end: datetime, limit: int = 1000) -> Sequence[Complaint]:
+        """Complaints registered from ``start`` up to ``end``, newest first (Open311's list)."""
+        query = (select(Complaint).where(Complaint.registered_at >= start, Complaint.registered_at <= end)
+                 .order_by(Complaint.registered_at.desc(), Complaint.id.desc()).limit(limit))
         return (await self.session.scalars(query)).all()
 
     async def search(
@@ -368,10 +375,17 @@ class SurveyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def answers(self, case_id: int | None = None, complaint_id: int | None = None) -> dict[int, str]:
-        """The answers given about a case, or about a complaint, by question."""
-        column = SurveyAnswer.case_id if complaint_id is None else SurveyAnswer.complaint_id
-        rows = await self.session.scalars(select(SurveyAnswer).where(column == (complaint_id or case_id)))
+    async def answers(self, case_id: int | None = None, complaint_id: int | None = None,
+                      booking_id: int | None = None) -> dict[int, str]:
+        """The answers given about a case, a complaint or a visit, by question."""
+        key: int | None
+        if booking_id is not None:
+            column, key = SurveyAnswer.booking_id, booking_id
+        elif complaint_id is not None:
+            column, key = SurveyAnswer.complaint_id, complaint_id
+        else:
+            column, key = SurveyAnswer.case_id, case_id
+        rows = await self.session.scalars(select(SurveyAnswer).where(column == key))
         return {row.question: row.answer for row in rows}
 
     def add(self, answer: SurveyAnswer) -> None:
@@ -496,6 +510,10 @@ class Repositories:
     @cached_property
     def survey(self) -> SurveyRepository:
         return SurveyRepository(self.session)
+
+    @cached_property
+    def indicators(self) -> IndicatorRepository:
+        return IndicatorRepository(self.session)
 
     @cached_property
     def jobs(self) -> JobRepository:

@@ -333,7 +333,10 @@ async def test_clerk_marks_arrival_service_and_the_wait(app: App, clock: FakeClo
         assert error.value.code == "bad_event"
         day = await bookings.day(AKIMAT[1], TUESDAY)
     assert [(b.number, b.status) for b in day] == [("T-000001", "served"), ("T-000002", "no_show")]
-    assert {m.status for m in await outbox(app) if m.booking_id in (1, 2)} <= {"cancelled", "sent"}
+    queued = await outbox(app)
+    assert {m.status for m in queued if m.booking_id in (1, 2) and m.kind != "visit_survey"} <= {"cancelled", "sent"}
+    # the served visitor is asked about the staff's courtesy (indicator 5.1); the no-show is not
+    assert [(m.booking_id, m.status) for m in queued if m.kind == "visit_survey"] == [(1, "pending")]
 
 
 async def no_shows(app: App, clock: FakeClock, user: int, *visits: datetime) -> None:

@@ -37,7 +37,10 @@ async def test_openapi_description(api: httpx.AsyncClient) -> None:
     assert set(spec["paths"]) == {"/api/v1/cases", "/api/v1/cases/{number}", "/api/v1/cases/{number}/actions",
                                   "/api/v1/attachments/{id}/content",
                                   "/api/v1/bookings", "/api/v1/bookings/{number}/visit", "/api/v1/complaints",
-                                  "/api/v1/complaints/{number}", "/api/v1/complaints/{number}/actions", "/health"}
+                                  "/api/v1/complaints/{number}", "/api/v1/complaints/{number}/actions", "/health",
+                                  "/api/v1/indicators", "/open311/v2/discovery.json", "/open311/v2/services.json",
+                                  "/open311/v2/services/{service_code}.json", "/open311/v2/requests.json",
+                                  "/open311/v2/requests/{service_request_id}.json"}
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     schemas = spec["components"]["schemas"]
     # The lifecycles' own values, as the code accepts them.
