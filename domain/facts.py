@@ -17,6 +17,7 @@ the documents it names ("копия удостоверения"). The focus is p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -88,6 +89,20 @@ def head_contacts(standard: Standard) -> list:
     return [c for c in standard.contacts if c.reception is not None]
 
 
+_SITE = re.compile(r"\bwww\.[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
+
+
+def websites(standard: Standard, office: Office) -> tuple[str, ...]:
+    """The web sites a standard names for a service: the office's or the standard's own, then
+    those of its higher bodies and contacts ("www.mod.kz" beside "www.minjust.kz")."""
+    found = [office.website or standard.website or ""]
+    texts = [standard.higher_body] + [c.reception for c in standard.contacts]
+    for text in texts:
+        if text is not None:
+            found += _SITE.findall(text.ru) + _SITE.findall(text.kk)
+    return tuple(dict.fromkeys(site.rstrip(".") for site in found if site))
+
+
 def bookable(standard: Standard) -> bool:
     """Whether Kenes books visits there (an office with visiting hours; the standards
     themselves have no advance booking)."""
@@ -98,7 +113,9 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in (
     Fact("provider", "service", "overview", _s(lambda s: s.provider)),
     Fact("result", "service", "overview", _s(lambda s: (s.result, s.result_details))),
     Fact("recipients", "service", "overview", _s(lambda s: s.recipients)),
-    Fact("deadline", "service", "overview", _s(lambda s: (s.deadline.days, s.deadline.unit))),
+    # The term is answered with the extensions the standard allows (archives, requests abroad).
+    Fact("deadline", "service", "overview",
+         _s(lambda s: (s.deadline.days, s.deadline.unit, tuple(s.deadline.extensions)))),
     Fact("extension", "service", "overview", _s(lambda s: tuple(s.deadline.extensions)),
          present=lambda p: bool(p.standard.deadline.extensions)),
     Fact("queue", "service", "overview",
@@ -118,7 +135,7 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in (
     Fact("complaint_registration", "service", "complaints",
          _s(lambda s: (s.complaints.registered, s.complaints.proof, s.complaints.progress))),
     Fact("quality", "service", "quality", _quality, present=lambda p: bool(p.standard.quality or p.standard.survey)),
-    Fact("e_status", "service", "where", _s(lambda s: tuple(s.statuses)),
+    Fact("e_status", "service", "where", _s(lambda s: (tuple(s.statuses), s.collect)),
          present=lambda p: bool(p.standard.statuses)),
     Fact("booking", "service", "where", _s(bookable)),
     Fact("higher_body", "service", "contacts", _s(lambda s: s.higher_body),
@@ -126,7 +143,7 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in (
     Fact("address", "office", "where", _o(lambda o: (o.name, o.address, o.room, o.postal_code))),
     Fact("phone", "office", "contacts", lambda p, _f: (tuple(p.office.phones), tuple(
         (c.role, c.phone, c.room) for c in p.standard.contacts if c.phone))),
-    Fact("email", "office", "contacts", lambda p, _f: (p.office.email, p.office.website or p.standard.website)),
+    Fact("email", "office", "contacts", lambda p, _f: (p.office.email, websites(p.standard, p.office))),
     Fact("hours", "office", "where", _s(lambda s: (tuple(s.schedule.weekdays), s.schedule.opens, s.schedule.closes,
                                                    s.schedule.lunch))),
     Fact("head_reception", "office", "contacts", _s(lambda s: tuple(head_contacts(s)))),

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain.catalog import WEEKDAYS, Document, Standard, Text
 from domain.deadlines import ALMATY
-from domain.facts import head_contacts
+from domain.facts import head_contacts, websites
 from presentation import labels
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -88,7 +88,7 @@ class Renderer:
                                 visit_status=labels.visit_status, complaint_status=labels.complaint_status,
                                 complaint_topic=labels.complaint_topic, complaint_outcome=labels.complaint_outcome,
                                 complaint_event=labels.complaint_event, actor_name=labels.actor_name,
-                                attachment_kind=labels.attachment_kind, head_contacts=head_contacts,
+                                attachment_kind=labels.attachment_kind, head_contacts=head_contacts, websites=websites,
                                 condition_text=lambda s, d: condition_text(s, d, i18n.current_locale))
         self.env.filters.update(
             time=localised(local_time),

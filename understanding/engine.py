@@ -40,6 +40,9 @@ ORDINALS = {
 CONJUNCTIONS = frozenset({"и", "жане", "плюс", "также", "тагы", "сонымен", "ещ", "еще", "ал", "а"})
 UNKNOWN_MIN = 4  # shorter unknown words are not taken as naming another subject
 KNOWN_PREFIX = 6
+# Facts that, asked about a complaint, mean its registration ("шағым қай кабинетке", "как
+# подтвердят, что жалобу приняли").
+COMPLAINT_PARTS = frozenset({"receipt", "address", "submission", "e_status"})
 GUESS_MARGIN = 0.0  # how far the classifier's best fact must be ahead of the second
 
 
@@ -94,6 +97,7 @@ class Understanding:
             entries += [(p, f"document:{document}", 1.0) for p in phrases]
         for kind, phrases in data["smalltalk"].items():
             entries += [(p, f"small:{kind}", 1.0) for p in phrases]
+        entries += [(p, "context", 1.0) for phrases in data["context"].values() for p in phrases]
         entries += [(p, "oos", 1.0) for p in data["out_of_scope"]["topics"]]
         entries += [(p, "oos_hard", 1.0) for p in data["out_of_scope"]["hard"]]
         with (path.parent / "out_of_scope.toml").open("rb") as fh:
@@ -134,6 +138,9 @@ class Understanding:
         unknown = tuple(t for i, t in enumerate(tokens) if i not in used and not self._known(t))
         services = self._services(found)
         specific = bool(found.get("service") or found.get("centre"))
+        # A document of the standards named with a weak sign of its service ("военный билет"
+        # with "справка") is as specific as the service.
+        named = specific or bool(found.get("document") and (found.get("service_weak") or "psc_certificate" in found))
         offices = frozenset(h.value.partition(":")[2] for h in found.get("office", [])) - {"egov"}
         # Another subject: a phrase naming it, or a single word naming it when no service of
         # the catalog is named ("магазин" in "продаём иностранные журналы в магазинах" is not one).
@@ -149,11 +156,15 @@ class Understanding:
             documents=tuple(dict.fromkeys(h.value.partition(":")[2] for h in found.get("document", [])))
             if "documents" in facts else (),
         )
+        if not found.get("service") and "egov" in office_kinds and not offices:
+            # The portal named and no service of the catalog outright: its e-services.
+            online = frozenset(p.standard.service for p in self.catalog.placements if p.standard.form != "paper")
+            services = online
         if not services and office_kinds:  # the kind of office tells the services
             services = frozenset(p.standard.service for p in self.catalog.placements
                                  if p.office.kind in office_kinds)
         about = bool(services or office_kinds or centres)
-        if about and self.classifier is not None and not found.get("fact"):
+        if about and self.classifier is not None and not found.get("fact") and not found.get("fact_weak"):
             # No fact named outright ("военный билет назад отдадут?"): the statistical guess,
             # when it is a fact and clearly ahead.
             guess = self.classifier.guess(text)
@@ -166,7 +177,7 @@ class Understanding:
         # Words this vocabulary does not know, and nothing specific of the catalog named (a
         # certificate in general or eGov is not; a ЦОН or a department asked a fact is):
         # another subject.
-        if unknown and not specific and not (offices and facts) and len(max(unknown, key=len)) >= UNKNOWN_MIN:
+        if unknown and not named and not (offices and facts) and len(max(unknown, key=len)) >= UNKNOWN_MIN:
             return Query("out_of_scope", unknown=unknown)
         return Query("facts" if facts else "card", facts=facts, services=services, office_kinds=office_kinds,
                      regions=regions, cities=cities, centres=centres, number=number, focus=focus,
@@ -221,10 +232,15 @@ class Understanding:
         for hit in hits:
             by_clause.setdefault(clauses[hit.positions[0]], []).append(hit)
         facts: list[str] = []
+        complaint = any(h.value in ("fact:complaint", "fact:complaint_registration") for h in hits)
         for clause_hits in by_clause.values():
             strong = [h for h in clause_hits if h.value.startswith("fact:")]
             chosen = [h.value.partition(":")[2] for h in strong or clause_hits]
-            facts += ["quality"] if "quality" in chosen else chosen
+            if "quality" in chosen:  # the indicator first; the queue or term it measures beside it
+                chosen = ["quality"] + [f for f in chosen if f in ("queue",)]
+            if complaint:  # where a complaint is handed in, its proof: the complaint's registration
+                chosen = ["complaint_registration" if f in COMPLAINT_PARTS else f for f in chosen]
+            facts += chosen
         if not found.get("fact") and len(facts) > 1:  # weak cues only: the first
             facts = facts[:1]
         return tuple(dict.fromkeys(facts))
