@@ -5,7 +5,8 @@ placements a question may refer to): ask for the service, then the region, then 
 then the office, but only where the remaining placements differ. When the question asks
 facts that are the same for every remaining placement, they are answered at once ("ЦОН
 работает в субботу?" needs no centre); facts that differ in at most ``MAX_GROUPS`` ways are
-answered for each of them in one message ("Ақтау жұмыс уақыты", both Shymkent centres).
+answered for each of them in one message ("Ақтау жұмыс уақыты", both Shymkent centres),
+unless they differ by service and the question named none: then it asks which service.
 """
 
 from __future__ import annotations
@@ -104,7 +105,9 @@ def decide(
     facts, focus = asked_of(asked)
     if facts and purpose == PURPOSE_CARD:
         groups = group(placements, facts, focus)
-        if len(groups) == 1 or (len(groups) <= MAX_GROUPS and len(compose(
+        unnamed = bool(asked and asked.get("unnamed"))
+        by_service = len({frozenset(p.standard.service for p in g) for g in groups}) > 1
+        if len(groups) == 1 or (len(groups) <= MAX_GROUPS and not (unnamed and by_service) and len(compose(
                 renderer_of(manager), catalog_of(manager), locale_of(manager), groups, facts, focus)) <= MAX_ANSWER):
             return Target(CardSG.fact, {GROUPS: [expand(g) for g in groups], ASKED: asked})
         placements = [g[0] for g in groups]

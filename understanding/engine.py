@@ -40,6 +40,10 @@ ORDINALS = {
 CONJUNCTIONS = frozenset({"и", "жане", "плюс", "также", "тагы", "сонымен", "ещ", "еще", "ал", "а"})
 UNKNOWN_MIN = 4  # shorter unknown words are not taken as naming another subject
 KNOWN_PREFIX = 6
+# What an indicator's words mean when no quality cue is near them ("шағымдану тәртібі" is how
+# to complain, "кезекте" the queue).
+INDICATOR_FACTS = {"1.1": "deadline", "1.2": "queue", "3.3": "submission", "4.1": "complaint", "4.2": "complaint",
+                   "4.3": "complaint", "4.4": "complaint"}
 # Facts that, asked about a complaint, mean its registration ("шағым қай кабинетке", "как
 # подтвердят, что жалобу приняли").
 COMPLAINT_PARTS = frozenset({"receipt", "address", "submission", "e_status"})
@@ -60,6 +64,7 @@ class Query:
     number: int | None = None  # a centre's number within its city
     focus: Focus = NO_FOCUS
     smalltalk: str | None = None
+    service_named: bool = True  # false: the services are only guessed ("справка", "ЦОН")
     unknown: tuple[str, ...] = field(default=(), compare=False)  # words the vocabulary does not know
 
     @property
@@ -150,6 +155,9 @@ class Understanding:
         regions, cities, centres = (frozenset(h.value.partition(":")[2] for h in found.get(k, []))
                                     for k in ("region", "city", "centre"))
         facts = self._facts(found, self._clauses(tokens))
+        if facts == ("documents",) and not found.get("fact") and (regions or cities or centres):
+            # "живу в Семее, нужна справка": only a need and a place said: where to go, and what to bring.
+            facts = ("address", "documents")
         focus = Focus(
             indicators=tuple(dict.fromkeys(h.value.partition(":")[2] for h in found.get("indicator", [])))
             if "quality" in facts else (),
@@ -181,7 +189,8 @@ class Understanding:
             return Query("out_of_scope", unknown=unknown)
         return Query("facts" if facts else "card", facts=facts, services=services, office_kinds=office_kinds,
                      regions=regions, cities=cities, centres=centres, number=number, focus=focus,
-                     unknown=unknown)
+                     unknown=unknown,
+                     service_named=bool(found.get("service") or found.get("service_weak") or centres))
 
     def _known(self, token: str) -> bool:
         """Whether a word is ordinary in questions about these services: a filler word, a
@@ -227,7 +236,11 @@ class Understanding:
         """The facts asked, clause by clause: a clause's strong cues, else its weak ones; in a
         clause about a quality indicator, only the indicator ("какая доля ждёт в очереди не
         больше 40 минут" asks the indicator, not the queue)."""
-        hits = sorted(found.get("fact", []) + found.get("fact_weak", []), key=lambda h: h.positions)
+        hits = found.get("fact", []) + found.get("fact_weak", [])
+        taken = {p for h in hits for p in h.positions}
+        hits += [Hit(f"fact:{INDICATOR_FACTS[code]}", h.positions, h.weight) for h in found.get("indicator", [])
+                 if (code := h.value.partition(":")[2]) in INDICATOR_FACTS and not taken & set(h.positions)]
+        hits = sorted(hits, key=lambda h: h.positions)
         by_clause: dict[int, list[Hit]] = {}
         for hit in hits:
             by_clause.setdefault(clauses[hit.positions[0]], []).append(hit)
