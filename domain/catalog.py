@@ -223,6 +223,7 @@ class Standard(_Model):
     collect: Text
     returns: Text | None = None
     storage: Text | None = None
+    storage_months: int | None = None  # how long an uncollected result is kept, as a number
     refusal_grounds: list[Text] = Field(default_factory=list)
     complaints: Complaints
     contacts: list[Contact] = Field(default_factory=list)

@@ -128,7 +128,7 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in (
     Fact("receipt", "service", "where", _s(lambda s: s.proof_of_submission)),
     Fact("collect", "service", "where", _s(lambda s: s.collect)),
     Fact("returns", "service", "where", _s(lambda s: s.returns), present=lambda p: p.standard.returns is not None),
-    Fact("storage", "service", "where", _s(lambda s: s.storage), present=lambda p: p.standard.storage is not None),
+    Fact("storage", "service", "where", _s(lambda s: (s.storage, s.storage_months)), present=lambda p: p.standard.storage is not None),
     Fact("refusal", "service", "refusal", _s(lambda s: tuple(s.refusal_grounds))),
     Fact("complaint", "service", "complaints",
          _s(lambda s: (s.complaints.explains, s.complaints.addressee, s.complaints.court))),

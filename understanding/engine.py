@@ -31,7 +31,7 @@ from domain.catalog import CATALOG_DIR, Catalog, Placement
 from domain.facts import FACTS, NO_FOCUS, Focus
 from understanding.classifier import FactClassifier
 from understanding.normalize import words
-from understanding.phrases import FUZZY_MIN_STEM, Hit, PhraseIndex, StemMatcher
+from understanding.phrases import FUZZY_MIN_STEM, Hit, PhraseIndex, StemMatcher, stems_of
 
 Kind = Literal["facts", "card", "smalltalk", "out_of_scope", "unknown"]
 ORDINALS = {
@@ -103,7 +103,15 @@ class Understanding:
         for kind, phrases in data["smalltalk"].items():
             entries += [(p, f"small:{kind}", 1.0) for p in phrases]
         entries += [(p, "context", 1.0) for phrases in data["context"].values() for p in phrases]
-        entries += [(p, "oos", 1.0) for p in data["out_of_scope"]["topics"]]
+        hard = [stems for p in data["out_of_scope"]["hard"] for stems in stems_of(p)]
+
+        def hardness(phrase: str) -> str:
+            """A topic that begins with a hard word ("аккредиттеу" with "аккредит") is hard too."""
+            first = words(phrase)[:1]
+            return "oos_hard" if first and any(len(h) == 1 and first[0].startswith(h[0].rstrip("!"))
+                                                   for h in hard) else "oos"
+
+        entries += [(p, hardness(p), 1.0) for p in data["out_of_scope"]["topics"]]
         entries += [(p, "oos_hard", 1.0) for p in data["out_of_scope"]["hard"]]
         with (path.parent / "out_of_scope.toml").open("rb") as fh:
             entries += [(p, "oos", 1.0) for topic in tomllib.load(fh)["topics"] for p in topic["words"]
@@ -341,8 +349,9 @@ def candidates(catalog: Catalog, query: Query) -> Candidates:
 
     if query.services:
         narrow(lambda p: p.standard.service in query.services)
-    if query.office_kinds:
-        narrow(lambda p: p.office.kind in query.office_kinds)
+    kinds = query.office_kinds - {"egov"}
+    if kinds:
+        narrow(lambda p: p.office.kind in kinds)
     if query.regions:
         narrow(lambda p: p.standard.region in query.regions
                or catalog.cities[p.office.city_id].region in query.regions, place=True)
@@ -351,6 +360,8 @@ def candidates(catalog: Catalog, query: Query) -> Candidates:
                and (p.office.city_id in query.cities or p.office.named_after in query.cities))
     if query.cities:
         narrow(lambda p: p.office.city_id in query.cities or p.office.named_after in query.cities, place=True)
+    if "egov" in query.office_kinds:  # the portal only where the places named have it
+        narrow(lambda p: p.office.kind == "egov")
     if query.centres:
         narrow(lambda p: p.office.id in query.centres)
     if query.number is not None:
