@@ -40,6 +40,8 @@ ORDINALS = {
 CONJUNCTIONS = frozenset({"и", "жане", "плюс", "также", "тагы", "сонымен", "ещ", "еще", "ал", "а"})
 UNKNOWN_MIN = 4  # shorter unknown words are not taken as naming another subject
 KNOWN_PREFIX = 6
+# The bare words for documents (not "какие документы", "что нужно").
+BARE_DOCUMENTS = ("документ", "кужат", "бумаг", "кагаз")
 # What an indicator's words mean when no quality cue is near them ("шағымдану тәртібі" is how
 # to complain, "кезекте" the queue).
 INDICATOR_FACTS = {"1.1": "deadline", "1.2": "queue", "3.3": "submission", "4.1": "complaint", "4.2": "complaint",
@@ -162,7 +164,7 @@ class Understanding:
         office_kinds = frozenset(h.value.partition(":")[2] for h in found.get("office", []))
         regions, cities, centres = (frozenset(h.value.partition(":")[2] for h in found.get(k, []))
                                     for k in ("region", "city", "centre"))
-        facts = self._facts(found, self._clauses(tokens))
+        facts = self._facts(found, self._clauses(tokens), tokens)
         if facts == ("documents",) and not found.get("fact") and (regions or cities or centres):
             # "живу в Семее, нужна справка": only a need and a place said: where to go, and what to bring.
             facts = ("address", "documents")
@@ -240,7 +242,7 @@ class Understanding:
         return out
 
     @staticmethod
-    def _facts(found: dict[str, list[Hit]], clauses: list[int]) -> tuple[str, ...]:
+    def _facts(found: dict[str, list[Hit]], clauses: list[int], tokens: list[str]) -> tuple[str, ...]:
         """The facts asked, clause by clause: a clause's strong cues, else its weak ones; in a
         clause about a quality indicator, only the indicator ("какая доля ждёт в очереди не
         больше 40 минут" asks the indicator, not the queue)."""
@@ -259,6 +261,12 @@ class Understanding:
             chosen = [h.value.partition(":")[2] for h in strong or clause_hits]
             if "quality" in chosen:  # the indicator first; the queue or term it measures beside it
                 chosen = ["quality"] + [f for f in chosen if f in ("queue",)]
+            if len(set(chosen)) > 1 and "documents" in chosen and all(
+                    len(h.positions) == 1 and tokens[h.positions[0]].startswith(BARE_DOCUMENTS)
+                    for h in clause_hits if h.value.endswith(":documents")):
+                # "құжатта қате болса", "документы не забрал": the documents are what the
+                # other fact is about, not a question of their own.
+                chosen = [f for f in chosen if f != "documents"]
             if complaint:  # where a complaint is handed in, its proof: the complaint's registration
                 chosen = ["complaint_registration" if f in COMPLAINT_PARTS else f for f in chosen]
             facts += chosen
