@@ -127,7 +127,7 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in (
     Fact("submission", "service", "where", _s(lambda s: (s.form, s.submission))),
     Fact("receipt", "service", "where", _s(lambda s: s.proof_of_submission)),
     Fact("collect", "service", "where", _s(lambda s: s.collect)),
-    Fact("returns", "service", "where", _s(lambda s: s.returns), present=lambda p: p.standard.returns is not None),
+    Fact("returns", "service", "where", _s(lambda s: (s.returns, s.returns_working_days)), present=lambda p: p.standard.returns is not None),
     Fact("storage", "service", "where", _s(lambda s: (s.storage, s.storage_months)), present=lambda p: p.standard.storage is not None),
     Fact("refusal", "service", "refusal", _s(lambda s: tuple(s.refusal_grounds))),
     Fact("complaint", "service", "complaints",
