@@ -113,9 +113,7 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in (
     Fact("provider", "service", "overview", _s(lambda s: s.provider)),
     Fact("result", "service", "overview", _s(lambda s: (s.result, s.result_details))),
     Fact("recipients", "service", "overview", _s(lambda s: s.recipients)),
-    # The term is answered with the extensions the standard allows (archives, requests abroad).
-    Fact("deadline", "service", "overview",
-         _s(lambda s: (s.deadline.days, s.deadline.unit, tuple(s.deadline.extensions)))),
+    Fact("deadline", "service", "overview", _s(lambda s: (s.deadline.days, s.deadline.unit))),
     Fact("extension", "service", "overview", _s(lambda s: tuple(s.deadline.extensions)),
          present=lambda p: bool(p.standard.deadline.extensions)),
     Fact("queue", "service", "overview",

@@ -67,6 +67,8 @@ async def test_facts_no_question_reached_before(ru: ChatClient, kk: ChatClient) 
     await ru.send("справку о службе не успел забрать, сколько хранят")
     assert "Центр хранит их 1 месяц" in ru.last.text
     await ru.send("что пишут в расписке в цоне")
+    assert ru.last.text == "Какая услуга вам нужна?", "the two certificates' receipts list different things"
+    await ru.click("🎖 Справка о воинской службе")
     assert "Выдаётся расписка о приёме документов, в которой указаны" in ru.last.text
     await kk.start_in("Қазақша")
     await kk.send("егов арқылы шетелдік басылым тіркеуде статустар қандай")

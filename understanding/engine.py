@@ -40,6 +40,8 @@ ORDINALS = {
 CONJUNCTIONS = frozenset({"и", "жане", "плюс", "также", "тагы", "сонымен", "ещ", "еще", "ал", "а"})
 UNKNOWN_MIN = 4  # shorter unknown words are not taken as naming another subject
 KNOWN_PREFIX = 6
+# Quality cues that ask whether one's own case is normal.
+NORM = ("норм", "калыпты")
 # The bare words for documents (not "какие документы", "что нужно").
 BARE_DOCUMENTS = ("документ", "кужат", "бумаг", "кагаз")
 # What an indicator's words mean when no quality cue is near them ("шағымдану тәртібі" is how
@@ -181,6 +183,11 @@ class Understanding:
         if not services and office_kinds:  # the kind of office tells the services
             services = frozenset(p.standard.service for p in self.catalog.placements
                                  if p.office.kind in office_kinds)
+        if "deadline" in facts and "extension" not in facts and found.get("service") and any(
+                p.standard.deadline.extensions for p in self.catalog.placements if p.standard.service in services):
+            # The term of a service named outright comes with the extensions its standard allows
+            # (an archive abroad, no records): "сколько делают, если архив молчит".
+            facts = tuple(f for f in facts for f in ((f, "extension") if f == "deadline" else (f,)))
         about = bool(services or office_kinds or centres)
         if about and self.classifier is not None and not found.get("fact") and not found.get("fact_weak"):
             # No fact named outright ("военный билет назад отдадут?"): the statistical guess,
@@ -259,8 +266,13 @@ class Understanding:
         for clause_hits in by_clause.values():
             strong = [h for h in clause_hits if h.value.startswith("fact:")]
             chosen = [h.value.partition(":")[2] for h in strong or clause_hits]
-            if "quality" in chosen:  # the indicator first; the queue or term it measures beside it
-                chosen = ["quality"] + [f for f in chosen if f in ("queue",)]
+            if "quality" in chosen:
+                # The indicator, not the procedure it measures ("какая доля ждёт в очереди не
+                # больше 40 минут"); but "очередь уже час, это нормально?" compares one's own
+                # wait with the rule: the queue too.
+                norm = any(tokens[i].startswith(NORM) for h in clause_hits if h.value.endswith(":quality")
+                           for i in h.positions)
+                chosen = ["quality"] + [f for f in chosen if norm and f == "queue"]
             if len(set(chosen)) > 1 and "documents" in chosen and all(
                     len(h.positions) == 1 and tokens[h.positions[0]].startswith(BARE_DOCUMENTS)
                     for h in clause_hits if h.value.endswith(":documents")):
