@@ -97,8 +97,9 @@ class Understanding:
         for fact, groups in data["facts"].items():
             if fact not in FACTS:
                 raise ValueError(f"understanding.toml: facts.{fact}: unknown fact")
-            entries += [(p, f"fact:{fact}", 1.0) for key, phrases in groups.items() if key != "weak"
-                        for p in phrases]
+            entries += [(p, f"fact:{fact}", 1.0) for key, phrases in groups.items()
+                        if key not in ("weak", "with_complaint") for p in phrases]
+            entries += [(p, f"fact_complaint:{fact}", 1.0) for p in groups.get("with_complaint", [])]
             entries += [(p, f"fact_weak:{fact}", 0.5) for p in groups.get("weak", [])]
         for code, phrases in data["indicators"].items():
             entries += [(p, f"indicator:{code}", 1.0) for p in phrases]
@@ -254,6 +255,9 @@ class Understanding:
         clause about a quality indicator, only the indicator ("какая доля ждёт в очереди не
         больше 40 минут" asks the indicator, not the queue)."""
         hits = found.get("fact", []) + found.get("fact_weak", [])
+        if any(h.value == "fact:complaint" for h in hits):
+            hits += [Hit(f"fact:{h.value.partition(':')[2]}", h.positions, h.weight)
+                     for h in found.get("fact_complaint", [])]
         taken = {p for h in hits for p in h.positions}
         hits += [Hit(f"fact:{INDICATOR_FACTS[code]}", h.positions, h.weight) for h in found.get("indicator", [])
                  if (code := h.value.partition(":")[2]) in INDICATOR_FACTS and not taken & set(h.positions)]
