@@ -106,7 +106,7 @@ def decide(
     facts, focus = asked_of(asked)
     if facts and purpose == PURPOSE_CARD:
         groups = group(placements, facts, focus)
-        unnamed = bool(asked and asked.get("unnamed"))
+        unnamed = bool(asked is not None and asked.get("unnamed"))
         by_service = not set(facts) <= OFFICE_FACTS and len(
             {frozenset(p.standard.service for p in g) for g in groups}) > 1
         # Answers for services the question did not name are listed only while they stay short.
