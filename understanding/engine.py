@@ -119,7 +119,7 @@ class Understanding:
         entries += [(p, hardness(p), 1.0) for p in data["out_of_scope"]["topics"]]
         entries += [(p, "oos_hard", 1.0) for p in data["out_of_scope"]["hard"]]
         with (path.parent / "out_of_scope.toml").open("rb") as fh:
-            entries += [(p, "oos", 1.0) for topic in tomllib.load(fh)["topics"] for p in topic["words"]
+            entries += [(p, hardness(p), 1.0) for topic in tomllib.load(fh)["topics"] for p in topic["words"]
                         if words(p) != ("паспорт",)]
         entries += self._places(catalog)
         self.index = PhraseIndex(entries, self.matcher)
