@@ -13,7 +13,7 @@ import os
 import stat
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -67,12 +67,12 @@ from api.models import (
 from domain.catalog import Catalog
 from domain.clock import Clock
 from domain.complaints import ComplaintAction
-from domain.deadlines import WorkingCalendar, local_date
+from domain.deadlines import local_date
 from domain.lifecycle import Action, IllegalTransition
-from domain.slots import BookingConfig
 from services.bookings import BookingError, BookingService
-from services.cases import CaseNotFound, CaseService, Notices
+from services.cases import CaseNotFound, CaseService
 from services.complaints import ComplaintNotFound, ComplaintService
+from services.unit import UnitFactory
 from storage.database import SessionFactory
 from storage.models import JobRun
 from storage.repositories import Repositories
@@ -91,16 +91,23 @@ DESCRIPTION = (
 
 @dataclass(frozen=True)
 class RegistryContext:
-    """What the API needs, built once by the application."""
+    """What the API needs, built once by the application: the services' one factory
+    (services.unit, shared with the bot and the jobs) and where the scans are stored."""
 
-    sessions: SessionFactory
-    catalog: Catalog
-    calendar: WorkingCalendar
-    notices: Notices
+    units: UnitFactory
     file_store: Path
-    clock: Clock
-    booking_config: BookingConfig = field(default_factory=BookingConfig.load)
-    complaint_review_days: int = 5
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.units.catalog
+
+    @property
+    def clock(self) -> Clock:
+        return self.units.clock
+
+    @property
+    def sessions(self) -> SessionFactory:
+        return self.units.sessions
 
 
 def _submit_minutes(context: RegistryContext, standard_id: str) -> int:
@@ -180,15 +187,13 @@ def _routes(context: RegistryContext) -> APIRouter:
     router = APIRouter(prefix="/api/v1", dependencies=[Security(bearer)])
 
     def cases(session: AsyncSession) -> CaseService:
-        return CaseService(Repositories(session), context.catalog, context.calendar, context.notices, context.clock)
+        return context.units.over(session).cases
 
     def complaints(session: AsyncSession) -> ComplaintService:
-        return ComplaintService(Repositories(session), context.catalog, context.calendar, context.notices,
-                                context.complaint_review_days, context.clock)
+        return context.units.over(session).complaints
 
     def bookings(session: AsyncSession) -> BookingService:
-        return BookingService(Repositories(session), context.catalog, context.calendar, context.booking_config,
-                              context.notices, context.clock)
+        return context.units.over(session).bookings
 
     async def current_case(number: str) -> CaseDetail:
         async with _session(context) as session:
@@ -291,7 +296,7 @@ def _routes(context: RegistryContext) -> APIRouter:
 
     @router.get("/bookings", summary="An office's day", response_model=BookingDay, tags=["bookings"],
                 responses=responses())
-    async def list_bookings(office: Annotated[OfficeId, Query()],  # type: ignore[valid-type]
+    async def list_bookings(office: Annotated[OfficeId, Query()],
                             day: Annotated[Day, Query(alias="date", json_schema_extra={"format": "date"},
                                                       description="YYYY-MM-DD, in 2000-2099")]) -> Any:
         """An office's booked visits of a day, and the share served within the wait limit."""

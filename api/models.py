@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from domain.complaints import CLERK_ACTIONS, MAX_TEXT, TOPICS, ComplaintAction, ComplaintStatus, Outcome
 from domain.lifecycle import Action, Status
-from services.bookings import VISIT_EVENTS
+from domain.slots import BookingStatus, VisitEvent
 
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -35,13 +35,12 @@ def _no_control(value: str) -> str:
     return value
 
 
-def text(max_length: int, min_length: int = 0) -> Any:
-    """A string of a bounded length with no control characters."""
-    return Annotated[
-        str,
-        Field(min_length=min_length, max_length=max_length, json_schema_extra={"pattern": NO_CONTROL}),
-        AfterValidator(_no_control),
-    ]
+def bounded(max_length: int, min_length: int = 0) -> Any:
+    """The bounds of a string with no control characters (with :data:`NoControl`)."""
+    return Field(min_length=min_length, max_length=max_length, json_schema_extra={"pattern": NO_CONTROL})
+
+
+NoControl = AfterValidator(_no_control)
 
 
 def one_of(values: tuple[str, ...]) -> str:
@@ -54,8 +53,14 @@ def _day(value: str) -> date:
     return date.fromisoformat(value)
 
 
-def statuses(values: tuple[str, ...], what: str) -> Any:
-    """A comma-separated list of ``values`` (or nothing), with a message naming the wrong one."""
+def listed(values: tuple[str, ...], what: str) -> Any:
+    """A comma-separated list of ``values`` (or nothing): its schema (with :func:`listed_check`)."""
+    return Field(max_length=200, json_schema_extra={"pattern": one_of(values)},
+                 description=f"Comma-separated {what}es: " + ", ".join(values))
+
+
+def listed_check(values: tuple[str, ...], what: str) -> AfterValidator:
+    """Refuses a part not in ``values``, with a message naming it."""
 
     def check(value: str) -> str:
         for part in value.split(",") if value else ():
@@ -63,22 +68,19 @@ def statuses(values: tuple[str, ...], what: str) -> Any:
                 raise ValueError(f"{part[:32]!r} is not a {what}; one of {', '.join(values)}")
         return value
 
-    return Annotated[
-        str,
-        Field(max_length=200, json_schema_extra={"pattern": one_of(values)},
-              description=f"Comma-separated {what}es: " + ", ".join(values)),
-        AfterValidator(check),
-    ]
+    return AfterValidator(check)
 
 
 Day = Annotated[str, Field(pattern=DAY), AfterValidator(_day)]
 Identifier = Annotated[str, Field(pattern=IDENTIFIER)]
-Number = Annotated[text(32, 1), Field(description="As shown to people, e.g. 26-000042, C-26-000042, T-000042")]
-Actor = Annotated[text(48, 1), Field(description="Who acts, recorded as api:<actor>")]
-CaseComment = text(2000)
-CaseStatuses = statuses(tuple(Status), "status")
-ComplaintStatuses = statuses(tuple(ComplaintStatus), "status")
-ComplaintComment = text(MAX_TEXT)
+Number = Annotated[str, bounded(32, 1), NoControl,
+                   Field(description="As shown to people, e.g. 26-000042, C-26-000042, T-000042")]
+Actor = Annotated[str, bounded(48, 1), NoControl, Field(description="Who acts, recorded as api:<actor>")]
+CaseComment = Annotated[str, bounded(2000), NoControl]
+CaseStatuses = Annotated[str, listed(tuple(Status), "status"), listed_check(tuple(Status), "status")]
+ComplaintStatuses = Annotated[str, listed(tuple(ComplaintStatus), "status"),
+                              listed_check(tuple(ComplaintStatus), "status")]
+ComplaintComment = Annotated[str, bounded(MAX_TEXT), NoControl]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 AttachmentId = Annotated[int, Field(ge=1, le=INT32_MAX)]
@@ -90,12 +92,14 @@ Moment = Annotated[
 ]
 
 # What a client may ask for, taken from the lifecycles (archiving is the system's move).
-CaseActionName = Literal[tuple(a.value for a in Action if a is not Action.ARCHIVE)]  # type: ignore[valid-type]
-ComplaintActionName = Literal[tuple(a.value for a in CLERK_ACTIONS)]  # type: ignore[valid-type]
-VisitEvent = Literal[VISIT_EVENTS]  # type: ignore[valid-type]
+# (A Literal built at import: type checkers see the string it validates.)
+if TYPE_CHECKING:
+    CaseActionName = str
+    ComplaintActionName = str
+else:
+    CaseActionName = Literal[tuple(a.value for a in Action if a not in (Action.SUBMIT, Action.ARCHIVE))]
+    ComplaintActionName = Literal[tuple(a.value for a in CLERK_ACTIONS)]
 Topic = Literal[TOPICS]  # type: ignore[valid-type]
-BookingStatus = Literal["active", "cancelled", "served", "no_show"]
-CaseEventAction = Literal[("submit", *(a.value for a in Action))]  # type: ignore[valid-type]
 
 
 class Request(BaseModel):
@@ -205,7 +209,7 @@ class CaseSummary(Response):
 class CaseEvent(Response):
     at: Moment
     actor: str
-    action: CaseEventAction
+    action: Action
     from_: Status | None = Field(alias="from")
     to: Status
     comment: str | None

@@ -33,7 +33,6 @@ from domain.slots import BookingConfig  # noqa: E402
 from services.bookings import BookingError, BookingService  # noqa: E402
 from storage.database import create_session_factory  # noqa: E402
 from storage.models import Booking, User  # noqa: E402
-from storage.repositories import Repositories  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ALMATY)
 PSC = ("psc_military_service_certificate", "psc_aktau")
@@ -50,7 +49,7 @@ async def main(url: str) -> list[str]:
 
     # A month of a busy centre: every slot but the last of each day full.
     async with sessions() as session:
-        bookings = services.booking_service(Repositories(session))
+        bookings = services.units(sessions).over(session).bookings
         placement = bookings.placement(*PSC)
         rules = bookings.rules(placement)
         places = []
@@ -72,7 +71,7 @@ async def main(url: str) -> list[str]:
         times = []
         for _ in range(repeat):
             async with sessions() as session:
-                service = services.booking_service(Repositories(session))
+                service = services.units(sessions).over(session).bookings
                 began = time.perf_counter()
                 await call(service)
                 times.append(time.perf_counter() - began)
@@ -88,7 +87,7 @@ async def main(url: str) -> list[str]:
         session.add_all(User(id=RACE_USER + n, first_seen=NOW, last_seen=NOW) for n in range(RACERS))
         await session.commit()
     async with sessions() as session:
-        service = services.booking_service(Repositories(session))
+        service = services.units(sessions).over(session).bookings
         targets = [(await service.free_slots(*PSC, day))[-1][0]
                    for day in (await service.bookable_days(*PSC))[:SLOTS]]
 
@@ -98,7 +97,7 @@ async def main(url: str) -> list[str]:
     async def attempt(n: int) -> None:
         began = time.perf_counter()
         async with sessions() as session:
-            service = services.booking_service(Repositories(session))
+            service = services.units(sessions).over(session).bookings
             try:
                 await service.book(RACE_USER + n, *PSC, targets[n % SLOTS], "ru")
                 outcomes.append("booked")

@@ -82,7 +82,7 @@ async def seed(url: str, messages: int, chats: int) -> None:
         await repositories.commit()
     for n in range(messages):
         async with sessions() as session:
-            cases = services.case_service(Repositories(session))
+            cases = services.units(sessions).over(session).cases
             case = await cases.submit(application(FIRST_USER + n % chats))
             assert case.number is not None
             await cases.transition(case.number, Action.ACCEPT, "clerk:bench")

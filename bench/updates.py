@@ -93,7 +93,7 @@ async def seed_cases(services: object, sessions: object, users: int) -> list[str
         for n in range(users):
             await repositories.users.touch(10_000 + n)
         await repositories.commit()
-        cases = services.case_service(repositories)  # type: ignore[attr-defined]
+        cases = services.units(sessions).over(repositories.session).cases  # type: ignore[attr-defined]
         for n in range(users):
             case = await cases.submit(application(10_000 + n))
             numbers.append(case.number or "")

@@ -53,15 +53,12 @@ from presentation.filters import NotDialogButton
 from presentation.i18n import N_, LanguageMiddleware, create_i18n
 from presentation.notices import OutboxNotices
 from presentation.rendering import Renderer
-from services.bookings import BookingService
-from services.cases import CaseService
-from services.complaints import ComplaintService
 from services.handoff import HandoffDesk
+from services.unit import UnitFactory
 from storage.cache import UserCache
 from storage.database import SessionFactory, clock_of, create_engine, create_session_factory
 from storage.fsm import SQLAlchemyStorage
 from storage.migrate import upgrade
-from storage.repositories import Repositories
 from understanding.engine import Understanding
 
 logger = logging.getLogger(__name__)
@@ -135,16 +132,10 @@ class Services:
     clock: Clock
     complaint_review_days: int = 5
 
-    def case_service(self, repositories: Repositories) -> CaseService:
-        return CaseService(repositories, self.catalog, self.calendar, self.notices, self.clock)
-
-    def booking_service(self, repositories: Repositories) -> BookingService:
-        return BookingService(repositories, self.catalog, self.calendar, self.booking_config, self.notices,
-                              self.clock)
-
-    def complaint_service(self, repositories: Repositories) -> ComplaintService:
-        return ComplaintService(repositories, self.catalog, self.calendar, self.notices,
-                                self.complaint_review_days, self.clock)
+    def units(self, sessions: SessionFactory) -> UnitFactory:
+        """The one factory of services over a database session (bot, registry API, jobs)."""
+        return UnitFactory(sessions, self.catalog, self.calendar, self.notices, self.booking_config, self.clock,
+                           self.complaint_review_days)
 
 
 def build_services(settings: Settings, clock: Clock) -> Services:
@@ -184,18 +175,17 @@ def build_dispatcher(
                                  lambda: services.clock()),
         fsm_strategy=FSMStrategy.USER_IN_TOPIC,
     )
-    if seen is not None:
-        dp.update.outer_middleware(DuplicateUpdates(seen))
+    # Every update is tracked from its arrival (before the duplicates check, which queries),
+    # so that a shutdown lets the updates in hand finish (polling and webhook alike).
     in_flight = InFlightUpdates()
     dp.update.outer_middleware(in_flight)
     dp.shutdown.register(in_flight.drain)
     # The Dispatcher registered closing the FSM storage first; updates must finish before it.
+    # (A library internal: tests/test_library_internals.py fails if aiogram changes it.)
     dp.shutdown.handlers.insert(0, dp.shutdown.handlers.pop())
-    dp.update.outer_middleware(DatabaseMiddleware(sessions, {
-        "cases": services.case_service,
-        "bookings": services.booking_service,
-        "complaints": services.complaint_service,
-    }))
+    if seen is not None:
+        dp.update.outer_middleware(DuplicateUpdates(seen))
+    dp.update.outer_middleware(DatabaseMiddleware(services.units(sessions)))
     dp.update.outer_middleware(UserMiddleware(UserCache.of(sessions) if one_process(settings) else None))
     LanguageMiddleware(services.i18n).setup(dp)
     # Messages are routed before the dialogs, which would otherwise take every message
@@ -298,10 +288,7 @@ async def start_registry_api(settings: Settings, sessions: SessionFactory, servi
     if settings.registry_token is None:
         logger.info("registry API is off (REGISTRY_TOKEN is not set)")
         return None
-    context = RegistryContext(sessions=sessions, catalog=services.catalog, calendar=services.calendar,
-                              notices=services.notices, file_store=settings.file_store_dir,
-                              booking_config=services.booking_config, clock=services.clock,
-                              complaint_review_days=services.complaint_review_days)
+    context = RegistryContext(units=services.units(sessions), file_store=settings.file_store_dir)
     server = ApiServer(create_app(context, settings.registry_token.get_secret_value()), settings.registry_host,
                        settings.registry_port)
     await server.start()

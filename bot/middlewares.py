@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -13,8 +13,8 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 
 from services.handoff import OPEN_HANDOFF
+from services.unit import UnitFactory
 from storage.cache import UserCache
-from storage.database import SessionFactory
 from storage.repositories import Repositories
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -54,22 +54,22 @@ class InFlightUpdates(BaseMiddleware):
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """One session per update, made when first used; handlers get ``repositories`` and a
-    service per factory given (``cases``, ``bookings``, ``complaints``), all over that session."""
+    """One unit of work per update (services.unit), its session made when first used;
+    handlers get ``repositories``, ``cases``, ``bookings`` and ``complaints``, all over it."""
 
-    def __init__(self, sessions: SessionFactory, factories: Mapping[str, Callable[[Repositories], object]]) -> None:
-        self.sessions = sessions
-        self.factories = dict(factories)
+    def __init__(self, units: UnitFactory) -> None:
+        self.units = units
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        repositories = Repositories.lazy(self.sessions)
-        data["repositories"] = repositories
-        for name, factory in self.factories.items():
-            data[name] = factory(repositories)
+        unit = self.units.lazy()
+        data["repositories"] = unit.repositories
+        data["cases"] = unit.cases
+        data["bookings"] = unit.bookings
+        data["complaints"] = unit.complaints
         try:
             return await handler(event, data)
         finally:
-            await repositories.close()
+            await unit.close()
 
 
 class UserMiddleware(BaseMiddleware):

@@ -23,18 +23,12 @@ logger = logging.getLogger(__name__)
 
 
 class WebhookHandler(SimpleRequestHandler):
-    """aiogram's handler, but closing waits for the updates in hand and keeps the bot's
-    session open (the notifier still uses it; ``run`` closes it last)."""
+    """aiogram's handler, but closing keeps the bot's session open (the outbox worker still
+    uses it; ``run`` closes it last). The updates in hand are waited for by the dispatcher's
+    shutdown (bot.middlewares.InFlightUpdates, which sees every update as it is handled)."""
 
     async def close(self) -> None:
-        pending = set(self._background_feed_update_tasks)
-        if pending:
-            logger.info("waiting for %s update(s) being handled", len(pending))
-            await asyncio.gather(*pending, return_exceptions=True)
-
-    @property
-    def in_hand(self) -> int:
-        return len(self._background_feed_update_tasks)
+        """Nothing to close here (see the class)."""
 
 
 def create_webhook_app(dp: Dispatcher, bot: Bot, settings: Settings) -> web.Application:

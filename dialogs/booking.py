@@ -53,6 +53,7 @@ def _blank(button: InlineKeyboardButton) -> bool:
     return not button.callback_data
 
 
+# Overrides of library internals are named, with their reasons, in tests/test_library_internals.py.
 class BookableDaysView(CalendarDaysView):
     """Days without a free place are blank, weeks without one are left out, no zooming out."""
 

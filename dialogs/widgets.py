@@ -59,6 +59,7 @@ class KenesMessageManager(MessageManager):
         )
 
 
+# A library internal, named with its reason in tests/test_library_internals.py.
 def unique_intent_ids() -> None:
     """Make aiogram-dialog's dialog (intent) ids random enough not to collide.
 

@@ -32,6 +32,7 @@ class Status(StrEnum):
 
 
 class Action(StrEnum):
+    SUBMIT = "submit"  # the applicant handed the application in (the first event; no transition)
     ACCEPT = "accept"
     RETURN = "return"
     EXTEND = "extend"

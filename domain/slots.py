@@ -13,6 +13,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,24 @@ from domain.catalog import CATALOG_DIR, WEEKDAYS, Office, Schedule, Standard
 from domain.deadlines import ALMATY, WorkingCalendar, local_date
 
 BOOKING_FILE = CATALOG_DIR / "booking.toml"
+
+
+
+class BookingStatus(StrEnum):
+    """A booked visit: still to come, cancelled, served, or missed (marked by a clerk)."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    SERVED = "served"
+    NO_SHOW = "no_show"
+
+
+class VisitEvent(StrEnum):
+    """What a clerk marks on a visit of the day (the applicant came, was served, did not come)."""
+
+    ARRIVED = "arrived"
+    SERVED = "served"
+    NO_SHOW = "no_show"
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,7 @@ class BookingRules:
     @property
     def min_notice(self) -> timedelta:
         return timedelta(minutes=self.min_notice_minutes)
+
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from dialogs.forms import FORMS
 from domain.catalog import Catalog
 from domain.deadlines import ALMATY, local_date
 from domain.lifecycle import Action, IllegalTransition
+from domain.slots import BookingStatus
 from presentation.callbacks import ClerkAction, ClerkExtension, ClerkGround, VisitAction
 from presentation.filters import Is, clerk_actor
 from presentation.labels import booking_error, status_name
@@ -291,12 +292,12 @@ async def schedule_command(message: Message, command: CommandObject, bookings: B
                            share=share)
     buttons = [[InlineKeyboardButton(text=f"{b.starts_at.astimezone(ALMATY):%H:%M} {b.number}",
                                      callback_data=VisitAction(number=b.number or "", event="show").pack())]
-               for b in day_bookings if b.status == "active"][:30]
+               for b in day_bookings if b.status == BookingStatus.ACTIVE][:30]
     await message.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons) if buttons else None)
 
 
 def visit_markup(booking: Booking) -> InlineKeyboardMarkup | None:
-    if booking.status != "active":
+    if booking.status != BookingStatus.ACTIVE:
         return None
     number = booking.number or ""
     events = [("served", _("✅ Served"))] if booking.arrived_at else [

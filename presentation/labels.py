@@ -3,57 +3,86 @@ and handlers alike."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Any
+
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 
 from domain.actors import Actor
+from domain.complaints import ComplaintAction, ComplaintStatus, Outcome
+from domain.lifecycle import Action, Status
+from domain.slots import BookingStatus
+from presentation.i18n import N_
+
+# Every member of every status type has its label here; a test checks each one in kk and ru.
+STATUS_NAMES: dict[Status, str] = {
+    Status.SUBMITTED: N_("submitted"),
+    Status.IN_WORK: N_("in work"),
+    Status.RETURNED: N_("returned for correction"),
+    Status.READY: N_("ready to collect"),
+    Status.ISSUED: N_("issued"),
+    Status.REFUSED: N_("refused"),
+    Status.ARCHIVED: N_("archived: not collected in time"),
+}
+EVENT_NAMES: dict[Action, str] = {
+    Action.SUBMIT: N_("Application submitted"),
+    Action.ACCEPT: N_("Accepted into work"),
+    Action.RETURN: N_("Returned for correction"),
+    Action.EXTEND: N_("Term extended"),
+    Action.READY: N_("Result ready"),
+    Action.ISSUE: N_("Result issued"),
+    Action.REFUSE: N_("Refused"),
+    Action.ARCHIVE: N_("Archived: not collected within a month"),
+}
+VISIT_STATUSES: dict[BookingStatus, str] = {
+    BookingStatus.ACTIVE: N_("booked"),
+    BookingStatus.CANCELLED: N_("cancelled"),
+    BookingStatus.SERVED: N_("served"),
+    BookingStatus.NO_SHOW: N_("missed"),
+}
+COMPLAINT_STATUSES: dict[ComplaintStatus, str] = {
+    ComplaintStatus.REGISTERED: N_("registered"),
+    ComplaintStatus.UNDER_REVIEW: N_("under review"),
+    ComplaintStatus.ANSWERED: N_("answered"),
+    ComplaintStatus.FORWARDED: N_("forwarded to another body"),
+}
+COMPLAINT_OUTCOMES: dict[Outcome, str] = {
+    Outcome.UPHELD: N_("upheld"),
+    Outcome.PARTLY: N_("partly upheld"),
+    Outcome.REJECTED: N_("rejected"),
+}
+COMPLAINT_EVENTS: dict[ComplaintAction, str] = {
+    ComplaintAction.REGISTER: N_("Complaint registered"),
+    ComplaintAction.TAKE: N_("Taken under review"),
+    ComplaintAction.ANSWER: N_("Answered"),
+    ComplaintAction.FORWARD: N_("Forwarded to another body"),
+    ComplaintAction.ADD_INFO: N_("Information added by the complainant"),
+}
+LABELS: dict[type[StrEnum], dict[Any, str]] = {
+    Status: STATUS_NAMES, Action: EVENT_NAMES, BookingStatus: VISIT_STATUSES,
+    ComplaintStatus: COMPLAINT_STATUSES, Outcome: COMPLAINT_OUTCOMES, ComplaintAction: COMPLAINT_EVENTS,
+}
+
+
+def _label(names: dict[Any, str], value: str) -> str:
+    return _(names[value]) if value in names else value
 
 
 def status_name(status: str) -> str:
-    names = {
-        "submitted": _("submitted"),
-        "in_work": _("in work"),
-        "returned": _("returned for correction"),
-        "ready": _("ready to collect"),
-        "issued": _("issued"),
-        "refused": _("refused"),
-        "archived": _("archived: not collected in time"),
-    }
-    return names.get(status, status)
+    return _label(STATUS_NAMES, status)
 
 
 def event_name(action: str) -> str:
-    names = {
-        "submit": _("Application submitted"),
-        "accept": _("Accepted into work"),
-        "return": _("Returned for correction"),
-        "extend": _("Term extended"),
-        "ready": _("Result ready"),
-        "issue": _("Result issued"),
-        "refuse": _("Refused"),
-        "archive": _("Archived: not collected within a month"),
-    }
-    return names.get(action, action)
+    return _label(EVENT_NAMES, action)
 
 
 def visit_status(status: str) -> str:
-    names = {
-        "active": _("booked"),
-        "cancelled": _("cancelled"),
-        "served": _("served"),
-        "no_show": _("missed"),
-    }
-    return names.get(status, status)
+    return _label(VISIT_STATUSES, status)
 
 
 def complaint_status(status: str) -> str:
-    names = {
-        "registered": _("registered"),
-        "under_review": _("under review"),
-        "answered": _("answered"),
-        "forwarded": _("forwarded to another body"),
-    }
-    return names.get(status, status)
+    return _label(COMPLAINT_STATUSES, status)
 
 
 def complaint_topic(topic: str) -> str:
@@ -68,23 +97,11 @@ def complaint_topic(topic: str) -> str:
 
 
 def complaint_outcome(outcome: str) -> str:
-    names = {
-        "upheld": _("upheld"),
-        "partly": _("partly upheld"),
-        "rejected": _("rejected"),
-    }
-    return names.get(outcome, outcome)
+    return _label(COMPLAINT_OUTCOMES, outcome)
 
 
 def complaint_event(action: str) -> str:
-    names = {
-        "register": _("Complaint registered"),
-        "take": _("Taken under review"),
-        "answer": _("Answered"),
-        "forward": _("Forwarded to another body"),
-        "add_info": _("Information added by the complainant"),
-    }
-    return names.get(action, action)
+    return _label(COMPLAINT_EVENTS, action)
 
 
 def actor_name(actor: str) -> str:

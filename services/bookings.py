@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -27,6 +28,8 @@ from domain.deadlines import ALMATY, WorkingCalendar, local_date
 from domain.slots import (
     BookingConfig,
     BookingRules,
+    BookingStatus,
+    VisitEvent,
     blocked_until,
     bookable_slots,
     bookable_standard,
@@ -36,7 +39,7 @@ from storage.models import Booking, OutboxMessage
 from storage.repositories import Repositories
 
 NUMBER = re.compile(r"^\s*[TtТт]?\W*(\d{1,9})\s*$")
-VISIT_EVENTS = ("arrived", "served", "no_show")
+VISIT_EVENTS = tuple(VisitEvent)
 
 
 class BookingError(Exception):
@@ -89,7 +92,7 @@ class BookingService:
     async def _taken(self, office_id: str, start: datetime, end: datetime) -> Counter[datetime]:
         rows = await self.session.execute(
             select(Booking.starts_at, func.count())
-            .where(Booking.office_id == office_id, Booking.status != "cancelled",
+            .where(Booking.office_id == office_id, Booking.status != BookingStatus.CANCELLED,
                    Booking.starts_at >= start, Booking.starts_at < end)
             .group_by(Booking.starts_at)
         )
@@ -126,7 +129,7 @@ class BookingService:
         today = local_date(now)
         since = now - timedelta(days=rules.no_show_days + rules.block_days)
         no_shows = [local_date(moment) for moment in await self.session.scalars(
-            select(Booking.starts_at).where(Booking.user_id == user_id, Booking.status == "no_show",
+            select(Booking.starts_at).where(Booking.user_id == user_id, Booking.status == BookingStatus.NO_SHOW,
                                             Booking.starts_at >= since)
         )]
         until = blocked_until(no_shows, rules, today)
@@ -137,13 +140,13 @@ class BookingService:
             return
         active = await self.session.scalar(
             select(Booking).where(Booking.user_id == user_id, Booking.service_id == service_id,
-                                  Booking.status == "active")
+                                  Booking.status == BookingStatus.ACTIVE)
         )
         if active is not None:
             raise BookingError("active_exists", f"booking {active.number} is already active", number=active.number)
         recent = await self.session.scalar(
             select(func.count()).select_from(Booking).where(
-                Booking.user_id == user_id, Booking.status != "cancelled",
+                Booking.user_id == user_id, Booking.status != BookingStatus.CANCELLED,
                 Booking.created_at >= now - timedelta(days=rules.max_bookings_days))
         )
         if (recent or 0) >= rules.max_bookings:
@@ -153,7 +156,7 @@ class BookingService:
     async def _seat(self, office_id: str, starts_at: datetime, windows: int) -> int:
         taken = set(await self.session.scalars(
             select(Booking.seat).where(Booking.office_id == office_id, Booking.starts_at == starts_at,
-                                       Booking.status != "cancelled")
+                                       Booking.status != BookingStatus.CANCELLED)
         ))
         free = [seat for seat in range(windows) if seat not in taken]
         if not free:
@@ -178,7 +181,7 @@ class BookingService:
             now = self.clock()
             booking = Booking(
                 user_id=user_id, service_id=placement.standard.service, standard_id=standard_id,
-                office_id=office_id, starts_at=starts_at, seat=seat, status="active", language=language,
+                office_id=office_id, starts_at=starts_at, seat=seat, status=BookingStatus.ACTIVE, language=language,
                 created_at=now, updated_at=now,
             )
             self.session.add(booking)
@@ -206,7 +209,7 @@ class BookingService:
         return booking
 
     def _changeable(self, booking: Booking, rules: BookingRules) -> None:
-        if booking.status != "active":
+        if booking.status != BookingStatus.ACTIVE:
             raise BookingError("not_active", f"the booking is {booking.status}", status=booking.status)
         if booking.starts_at - self.clock() < rules.min_notice:
             raise BookingError("too_late", "too close to the visit to change it", minutes=rules.min_notice_minutes)
@@ -224,7 +227,8 @@ class BookingService:
         written in the language the user had when booking, and the user has just changed it."""
         now = self.clock()
         bookings = await self.session.scalars(
-            select(Booking).where(Booking.user_id == user_id, Booking.status == "active", Booking.starts_at > now))
+            select(Booking).where(Booking.user_id == user_id, Booking.status == BookingStatus.ACTIVE,
+                                  Booking.starts_at > now))
         for booking in bookings.all():
             await self._cancel_reminders(booking)
             await self.notices.booking_made(self.repositories, booking, now)
@@ -234,10 +238,10 @@ class BookingService:
         booking = await self.visible(number, user_id, is_clerk=False)
         placement = self.catalog.placement(booking.standard_id, booking.office_id)
         self._changeable(booking, self.rules(placement))
-        booking.status = "cancelled"
+        booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = booking.updated_at = self.clock()
-        await self._cancel_reminders(booking)
-        await self._commit()
+        async with self._saving():
+            await self._cancel_reminders(booking)
         return booking
 
     async def reschedule(self, number: str, user_id: int, starts_at: datetime) -> Booking:
@@ -258,14 +262,19 @@ class BookingService:
             except IntegrityError:
                 await self.session.rollback()
                 continue
-            await self._cancel_reminders(booking)
-            await self.notices.booking_made(self.repositories, booking, booking.updated_at)
-            await self._commit()
+            async with self._saving():
+                await self._cancel_reminders(booking)
+                await self.notices.booking_made(self.repositories, booking, booking.updated_at)
             return booking
         raise BookingError("full", "no free place left at this time")
 
-    async def _commit(self) -> None:
+    @asynccontextmanager
+    async def _saving(self) -> AsyncIterator[None]:
+        """The steps of a change, then its commit. A booking changed meanwhile by someone else
+        (a clerk elsewhere, the user's other device) is found at the first flush, which a
+        query in the steps makes, or at the commit: then nothing is kept."""
         try:
+            yield
             await self.repositories.commit()
         except StaleDataError:
             await self.session.rollback()
@@ -274,15 +283,15 @@ class BookingService:
     async def of_user(self, user_id: int) -> Sequence[Booking]:
         """The user's bookings: active ones first (soonest first), then the others, newest first."""
         rows = list(await self.session.scalars(select(Booking).where(Booking.user_id == user_id)))
-        active = sorted((b for b in rows if b.status == "active"), key=lambda b: b.starts_at)
-        other = sorted((b for b in rows if b.status != "active"), key=lambda b: b.starts_at, reverse=True)
+        active = sorted((b for b in rows if b.status == BookingStatus.ACTIVE), key=lambda b: b.starts_at)
+        other = sorted((b for b in rows if b.status != BookingStatus.ACTIVE), key=lambda b: b.starts_at, reverse=True)
         return active + other
 
     async def day(self, office_id: str, day: date) -> Sequence[Booking]:
         """An office's bookings of a day (cancelled ones left out), by time."""
         start = datetime.combine(day, datetime.min.time(), tzinfo=ALMATY)
         return list(await self.session.scalars(
-            select(Booking).where(Booking.office_id == office_id, Booking.status != "cancelled",
+            select(Booking).where(Booking.office_id == office_id, Booking.status != BookingStatus.CANCELLED,
                                   Booking.starts_at >= start, Booking.starts_at < start + timedelta(days=1))
             .order_by(Booking.starts_at, Booking.seat)
         ))
@@ -293,25 +302,25 @@ class BookingService:
             raise BookingError("bad_event", f"event must be one of {', '.join(VISIT_EVENTS)}")
         booking = await self.get(number)
         now = self.clock()
-        if event == "no_show":
-            if booking.status != "active" or booking.arrived_at is not None:
+        if event == VisitEvent.NO_SHOW:
+            if booking.status != BookingStatus.ACTIVE or booking.arrived_at is not None:
                 raise BookingError("not_active", f"the booking is {booking.status}", status=booking.status)
             if now < booking.starts_at:
                 raise BookingError("too_early", "a visitor is a no-show only after the time of the visit")
-            booking.status = "no_show"
-        elif event == "arrived":
-            if booking.status != "active" or booking.arrived_at is not None:
+            booking.status = BookingStatus.NO_SHOW
+        elif event == VisitEvent.ARRIVED:
+            if booking.status != BookingStatus.ACTIVE or booking.arrived_at is not None:
                 raise BookingError("not_active", f"the booking is {booking.status}", status=booking.status)
             booking.arrived_at = now
         else:
-            if booking.status != "active":
+            if booking.status != BookingStatus.ACTIVE:
                 raise BookingError("not_active", f"the booking is {booking.status}", status=booking.status)
             booking.arrived_at = booking.arrived_at or now
             booking.served_at = now
-            booking.status = "served"
+            booking.status = BookingStatus.SERVED
         booking.updated_at = now
-        await self._cancel_reminders(booking)
-        await self._commit()
+        async with self._saving():
+            await self._cancel_reminders(booking)
         return booking
 
 

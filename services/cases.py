@@ -159,7 +159,7 @@ class CaseService:
             state_of(case), action, self.catalog.standard(case.standard_id), self.calendar, now,
             comment=comment, ground=ground, extension_months=extension_months,
         )
-        case.status = change.to_status.value
+        case.status = change.to_status
         if change.new_due_date is not None:
             case.due_date = change.new_due_date
         if change.to_status is Status.READY:
@@ -173,8 +173,10 @@ class CaseService:
             due_date=change.new_due_date,
         )
         case.events.append(event)
-        await self.notices.case_changed(self.repositories, case, event)
         try:
+            # The notices query (the applicant's language), which flushes the change first: a
+            # clerk elsewhere who moved the case meanwhile is found there or at the commit.
+            await self.notices.case_changed(self.repositories, case, event)
             await self.repositories.commit()
         except StaleDataError:
             await self.repositories.session.rollback()

@@ -140,9 +140,9 @@ class ComplaintService:
         complaint = await self.get(number)
         change = plan(ComplaintStatus(complaint.status), action, comment=comment, outcome=outcome)
         now = self.clock()
-        complaint.status = change.to_status.value
+        complaint.status = change.to_status
         if action is ComplaintAction.ANSWER:
-            complaint.outcome = change.outcome.value if change.outcome else None
+            complaint.outcome = change.outcome
             complaint.answer = change.comment
         if action is ComplaintAction.FORWARD:
             complaint.forwarded_to = change.comment
@@ -155,8 +155,9 @@ class ComplaintService:
             outcome=change.outcome.value if change.outcome else None,
         )
         complaint.events.append(event)
-        await self.notices.complaint_changed(self.repositories, complaint, event)
         try:
+            # The notices query, which flushes the change first (see CaseService.transition).
+            await self.notices.complaint_changed(self.repositories, complaint, event)
             await self.repositories.commit()
         except StaleDataError:
             await self.repositories.session.rollback()

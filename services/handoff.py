@@ -22,7 +22,6 @@ from datetime import datetime
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import (
-    InputMedia,
     InputMediaAnimation,
     InputMediaAudio,
     InputMediaDocument,
@@ -292,21 +291,30 @@ class HandoffDesk:
                                     catalog=self.catalog)
 
 
+# What an edited message's media can be replaced with (Bot.edit_message_media takes these).
+MediaOfMessage = InputMediaAnimation | InputMediaAudio | InputMediaDocument | InputMediaPhoto | InputMediaVideo
+
+
 def _reply(message_id: int | None) -> ReplyParameters | None:
     return ReplyParameters(message_id=message_id, allow_sending_without_reply=True) if message_id else None
 
 
-def input_media(message: Message) -> InputMedia | None:
+def input_media(message: Message) -> MediaOfMessage | None:
     """The media of an edited message as it can replace a copy's (``None`` for other kinds)."""
-    caption = {"caption": message.caption, "caption_entities": message.caption_entities, "parse_mode": None}
+    caption, entities = message.caption, message.caption_entities
     if message.photo:
-        return InputMediaPhoto(media=message.photo[-1].file_id, **caption)
+        return InputMediaPhoto(media=message.photo[-1].file_id, caption=caption, caption_entities=entities,
+                               parse_mode=None)
     if message.video:
-        return InputMediaVideo(media=message.video.file_id, **caption)
+        return InputMediaVideo(media=message.video.file_id, caption=caption, caption_entities=entities,
+                               parse_mode=None)
     if message.animation:
-        return InputMediaAnimation(media=message.animation.file_id, **caption)
+        return InputMediaAnimation(media=message.animation.file_id, caption=caption, caption_entities=entities,
+                                   parse_mode=None)
     if message.audio:
-        return InputMediaAudio(media=message.audio.file_id, **caption)
+        return InputMediaAudio(media=message.audio.file_id, caption=caption, caption_entities=entities,
+                               parse_mode=None)
     if message.document:
-        return InputMediaDocument(media=message.document.file_id, **caption)
+        return InputMediaDocument(media=message.document.file_id, caption=caption, caption_entities=entities,
+                                  parse_mode=None)
     return None

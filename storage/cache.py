@@ -110,7 +110,8 @@ def _touched(session: Session) -> set[int] | None:
     """The set of user ids this session wrote, if it reports to a cache."""
     if CACHE_KEY not in session.info:
         return None
-    return session.info.setdefault(TOUCHED_KEY, set())  # type: ignore[no-any-return]
+    touched: set[int] = session.info.setdefault(TOUCHED_KEY, set())
+    return touched
 
 
 @event.listens_for(Session, "after_flush")

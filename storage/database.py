@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from domain.clock import Clock
 
@@ -63,15 +63,16 @@ def clock_of(source: AsyncSession | Session | SessionFactory) -> Clock:
     """The clock a session, or the sessions of a factory, were made with."""
     info = source.kw.get("info", {}) if isinstance(source, async_sessionmaker) else source.info
     try:
-        return info[CLOCK]  # type: ignore[no-any-return]
+        clock: Clock = info[CLOCK]
+        return clock
     except KeyError:
         raise RuntimeError("a session without a clock: make it with create_session_factory") from None
 
 
 @functools.cache
-def _stamps(model: type, kind: str) -> tuple[str, ...]:
+def _stamps(model: type[Any], kind: str) -> tuple[str, ...]:
     """The attributes of a model marked as stamps of ``kind`` ("created" or "updated")."""
-    mapper = inspect(model)
+    mapper: Mapper[Any] = inspect(model)
     return tuple(attr.key for attr in mapper.column_attrs if attr.columns[0].info.get("stamp") == kind)
 
 
@@ -81,10 +82,10 @@ def _stamp(session: Session, _context: Any, _instances: Any) -> None:
         return
     now = clock_of(session)()
     for obj in session.new:
-        for key in (*_stamps(type(obj), "created"), *_stamps(type(obj), "updated")):
+        for key in (*_stamps(obj.__class__, "created"), *_stamps(obj.__class__, "updated")):
             if getattr(obj, key) is None:
                 setattr(obj, key, now)
     for obj in session.dirty:
         if session.is_modified(obj, include_collections=False):
-            for key in _stamps(type(obj), "updated"):
+            for key in _stamps(obj.__class__, "updated"):
                 setattr(obj, key, now)

@@ -81,7 +81,7 @@ class SQLAlchemyStorage(BaseStorage):
     async def _write(self, groups: list[tuple[list[dict[str, Any]], tuple[str, ...]]]) -> None:
         """Upsert rows in one transaction; each group's rows update only its ``columns``."""
         async with self._sessions.begin() as session:
-            insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
             for rows, columns in groups:
                 # One statement (compiled once, then cached) executed for all rows.
                 statement = insert(FsmRecord)
@@ -172,7 +172,7 @@ class SQLAlchemyStorage(BaseStorage):
         value = state.state if isinstance(state, State) else state
         name = self._keys.build(key)
         if self._write_behind is None:
-            row = {"key": name, "state": value, "data": {}, "updated_at": self._clock()}
+            row: dict[str, Any] = {"key": name, "state": value, "data": {}, "updated_at": self._clock()}
             await self._write([([row], ("state",))])
             return
         self._remember(name, state=value)
@@ -182,7 +182,8 @@ class SQLAlchemyStorage(BaseStorage):
         return (await self._record(name, half) if self._write_behind is not None else await self._read(name))[half]
 
     async def get_state(self, key: StorageKey) -> str | None:
-        return await self._load(key, 0)  # type: ignore[no-any-return]
+        state: str | None = await self._load(key, 0)
+        return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         name = self._keys.build(key)

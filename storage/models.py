@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
 from sqlalchemy import (
@@ -10,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +24,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from domain.complaints import ComplaintAction, ComplaintStatus, Outcome
+from domain.lifecycle import Action, Status
+from domain.slots import BookingStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -41,6 +47,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def stored(enum: type[StrEnum]) -> Enum:
+    """A status (or action, outcome) column holding one of ``enum``'s values as a string of at
+    most 16 characters, read back as the enum's member; anything else is refused on write."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=16, validate_strings=True,
+                values_callable=lambda members: [m.value for m in members])
 
 
 TelegramId = Annotated[int, mapped_column(BigInteger)]
@@ -104,7 +117,7 @@ class Case(Base):
     service_id: Mapped[str] = mapped_column(String(64), index=True)
     standard_id: Mapped[str] = mapped_column(String(64))
     office_id: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[Status] = mapped_column(stored(Status), index=True)
     language: Mapped[str] = mapped_column(String(8))
     applicant: Mapped[dict[str, Any]] = mapped_column(default=dict)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -122,7 +135,7 @@ class Case(Base):
         back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Any = {"version_id_col": version}  # noqa: RUF012 (read by the declarative base)
 
 
 class CaseEvent(Base):
@@ -134,9 +147,9 @@ class CaseEvent(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     at: Mapped[Timestamp]
     actor: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(16))
-    from_status: Mapped[str | None] = mapped_column(String(16), default=None)
-    to_status: Mapped[str] = mapped_column(String(16))
+    action: Mapped[Action] = mapped_column(stored(Action))
+    from_status: Mapped[Status | None] = mapped_column(stored(Status), default=None)
+    to_status: Mapped[Status] = mapped_column(stored(Status))
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     ground: Mapped[int | None] = mapped_column(Integer, default=None)
     due_date: Mapped[date | None] = mapped_column(Date, default=None)
@@ -203,7 +216,7 @@ class Booking(Base):
     office_id: Mapped[str] = mapped_column(String(64))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seat: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[BookingStatus] = mapped_column(stored(BookingStatus), index=True)
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[Timestamp]
     updated_at: Mapped[Updated]
@@ -212,7 +225,7 @@ class Booking(Base):
     served_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Any = {"version_id_col": version}  # noqa: RUF012 (read by the declarative base)
     __table_args__ = (
         Index("ix_bookings_office_id_starts_at", "office_id", "starts_at"),
         Index("uq_bookings_seat", "office_id", "starts_at", "seat", unique=True,
@@ -237,8 +250,8 @@ class Complaint(Base):
     text: Mapped[str] = mapped_column(Text)
     complainant: Mapped[dict[str, Any]] = mapped_column(default=dict)
     language: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    status: Mapped[ComplaintStatus] = mapped_column(stored(ComplaintStatus), index=True)
+    outcome: Mapped[Outcome | None] = mapped_column(stored(Outcome), default=None)
     answer: Mapped[str | None] = mapped_column(Text, default=None)
     forwarded_to: Mapped[str | None] = mapped_column(String(1000), default=None)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -255,7 +268,7 @@ class Complaint(Base):
     )
     case: Mapped[Case | None] = relationship(lazy="selectin")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Any = {"version_id_col": version}  # noqa: RUF012 (read by the declarative base)
 
 
 class ComplaintEvent(Base):
@@ -267,10 +280,10 @@ class ComplaintEvent(Base):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
     at: Mapped[Timestamp]
     actor: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(16))
-    from_status: Mapped[str | None] = mapped_column(String(16), default=None)
-    to_status: Mapped[str] = mapped_column(String(16))
-    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    action: Mapped[ComplaintAction] = mapped_column(stored(ComplaintAction))
+    from_status: Mapped[ComplaintStatus | None] = mapped_column(stored(ComplaintStatus), default=None)
+    to_status: Mapped[ComplaintStatus] = mapped_column(stored(ComplaintStatus))
+    outcome: Mapped[Outcome | None] = mapped_column(stored(Outcome), default=None)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from domain.lifecycle import Status
 from storage.cache import KnownUser
 from storage.database import SessionFactory, clock_of
 from storage.models import (
@@ -26,7 +27,6 @@ from storage.models import (
     User,
 )
 
-OPEN_STATUSES = ("submitted", "in_work")
 HANDOFF_OPEN = Handoff.closed_at.is_(None)
 
 
@@ -117,7 +117,7 @@ class CaseRepository:
         return (await self.session.scalars(query)).all()
 
     async def ready_before(self, moment: datetime) -> Sequence[Case]:
-        query = select(Case).where(Case.status == "ready", Case.ready_at < moment).order_by(Case.id)
+        query = select(Case).where(Case.status == Status.READY, Case.ready_at < moment).order_by(Case.id)
         return (await self.session.scalars(query)).all()
 
 

@@ -15,7 +15,6 @@ from bot.notifier import OutboxWorker
 from domain.deadlines import ALMATY
 from services.bookings import BookingError, BookingService, parse_number, waited_minutes
 from storage.models import Booking, OutboxMessage
-from storage.repositories import Repositories
 from tests.conftest import App, FakeClock
 from tests.test_case_service import add_user
 
@@ -32,7 +31,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 @asynccontextmanager
 async def service(app: App) -> AsyncIterator[BookingService]:
     async with app.sessions() as session:
-        yield app.services.booking_service(Repositories(session))
+        yield app.services.units(app.sessions).over(session).bookings
 
 
 async def book(app: App, user: int, where: tuple[str, str], starts_at: datetime, language: str = "ru") -> Booking:

@@ -3,6 +3,7 @@ issued → survey; and privacy, clerks' rights, reasons and grounds, status and 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from aiogram.methods import SendMessage
@@ -239,3 +240,32 @@ async def test_clerks_work_in_their_group_too(app: App, clock: FakeClock) -> Non
     before = len(app.session.requests)
     await app.dp.feed_update(app.bot, Update(update_id=99002, message=message))
     assert app.session.requests[before:] == [], "clerk commands work only in private chats and the clerks' group"
+
+
+SECOND_CLERK = 900002
+
+
+async def test_two_clerks_pressing_accept_at_once(make_app: Callable[[], App], settings: object,
+                                                  clock: FakeClock) -> None:
+    """Two clerks (two processes of the bot, or one) accept the same case at the same moment:
+    one move is made and announced once; the other clerk is told politely, nothing breaks."""
+    object.__setattr__(settings, "clerk_ids", frozenset({CLERK_ID, SECOND_CLERK}))
+    app = make_app()
+    number = await apply_for_benefits(app.client(user_id=4105, language_code="ru"))
+    first, second = clerk(app), app.client(user_id=SECOND_CLERK, language_code="ru", first_name="Болат")
+    for officer in (first, second):
+        await officer.send(f"/case {number}")
+    updates = []
+    for officer in (first, second):
+        target, button = officer.button("Принять")
+        updates.append((officer, officer._callback_update(button.callback_data or "", target)))
+    await asyncio.gather(*(officer.dp.feed_update(officer.bot, update) for officer, update in updates))
+    first._apply_new_requests()
+    second._apply_new_requests()
+    toasts = sorted(officer.answers[-1].text or "" for officer in (first, second))
+    assert toasts[0] == "Готово." or toasts[1] == "Готово.", toasts
+    assert any(t.startswith("Не выполнено: дело одновременно изменил кто-то другой") for t in toasts), toasts
+    async with app.sessions() as session:
+        case = (await session.scalars(select(Case).where(Case.number == number))).one()
+        assert case.status == "in_work"
+        assert [e.action for e in case.events] == ["submit", "accept"]

@@ -22,7 +22,7 @@ APPLICANT = {"name": "Ахметов Ерлан", "iin": "900101300126", "phone"
 @asynccontextmanager
 async def service(app: App) -> AsyncIterator[CaseService]:
     async with app.sessions() as session:
-        yield app.services.case_service(Repositories(session))
+        yield app.services.units(app.sessions).over(session).cases
 
 
 async def add_user(app: App, user_id: int, language: str) -> None:

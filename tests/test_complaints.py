@@ -16,7 +16,6 @@ from domain.lifecycle import IllegalTransition
 from services.cases import NewAttachment
 from services.complaints import ComplaintNotFound, ComplaintService, NewComplaint, parse_number
 from storage.models import OutboxMessage, SurveyAnswer
-from storage.repositories import Repositories
 from tests.conftest import CLERK_CHAT_ID, App, FakeClock
 from tests.test_case_service import add_user, submit
 
@@ -88,7 +87,7 @@ def test_numbers() -> None:
 @asynccontextmanager
 async def service(app: App) -> AsyncIterator[ComplaintService]:
     async with app.sessions() as session:
-        yield app.services.complaint_service(Repositories(session))
+        yield app.services.units(app.sessions).over(session).complaints
 
 
 async def register(app: App, user_id: int = 7001, case_number: str | None = None, **kwargs: object) -> str:

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from bot.app import build_bot
 from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, SeenUpdates
+from bot.middlewares import InFlightUpdates
 from bot.webhook import create_webhook_app
 from config import Settings, load_settings
 from storage.database import SessionFactory
@@ -53,6 +54,9 @@ async def test_webhook_server(settings_: Settings, seen: SeenUpdates) -> None:
     handled: list[str] = []
     finished = asyncio.Event()
     dp = Dispatcher()
+    in_flight = InFlightUpdates()  # as build_dispatcher sets it up: first, then the duplicates
+    dp.update.outer_middleware(in_flight)
+    dp.shutdown.register(in_flight.drain)
     dp.update.outer_middleware(DuplicateUpdates(seen))
 
     @dp.message()
@@ -79,7 +83,8 @@ async def test_webhook_server(settings_: Settings, seen: SeenUpdates) -> None:
         response = await client.post("/tg/updates", json=update(8, "slow"), headers=HEADERS)
         assert response.status == 200 and not finished.is_set(), "Telegram is answered before the handler ends"
     finally:
-        await client.close()  # the server shuts down: the update in hand is finished first
+        await client.close()  # the server stops taking requests, then (as serve_webhook does)
+        await dp.emit_shutdown()  # the dispatcher's shutdown finishes the update in hand first
     assert finished.is_set() and handled == ["once", "slow"]
 
 

@@ -18,9 +18,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture
 def registry(app: App, settings: Settings, clock: FakeClock) -> RegistryContext:
-    s = app.services
-    return RegistryContext(sessions=app.sessions, catalog=s.catalog, calendar=s.calendar, notices=s.notices,
-                           file_store=settings.file_store_dir, clock=clock, booking_config=s.booking_config)
+    return RegistryContext(units=app.services.units(app.sessions), file_store=settings.file_store_dir)
 
 
 @pytest.fixture

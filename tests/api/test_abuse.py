@@ -233,7 +233,8 @@ async def test_docs_load_nothing_from_the_internet(api: httpx.AsyncClient) -> No
 async def test_a_database_out_of_reach_is_a_json_503(registry: RegistryContext, clock: FakeClock, tmp_path: Path,
                                                      url: str) -> None:
     engine = create_engine(url.format(tmp=tmp_path))  # port 1 refuses; a folder is no SQLite file
-    gone = dataclasses.replace(registry, sessions=create_session_factory(engine, clock))
+    units = dataclasses.replace(registry.units, sessions=create_session_factory(engine, clock))
+    gone = dataclasses.replace(registry, units=units)
     transport = httpx.ASGITransport(app=create_app(gone, AUTH["Authorization"].split()[1]))
     async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
         health = await client.get("/health")
