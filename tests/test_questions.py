@@ -270,3 +270,14 @@ async def test_a_complaints_registration(ru: ChatClient, kk: ChatClient) -> None
     await kk.start_in("Қазақша")
     await kk.send("шағымым тіркелді ме қалай білемін, ХҚО")
     assert "🗂 Қабылданған шағым Орталықтың ақпаратты есепке алу журналында тіркеледі" in kk.last.text
+
+
+async def test_another_certificate_of_the_centre_gets_no_fact(ru: ChatClient, kk: ChatClient) -> None:
+    """«справка о регистрации по месту жительства», «мекенжай туралы анықтама»: a ЦОН
+    certificate, but not one of these two; no address or window of the catalog is given."""
+    await ru.start_in("Русский")
+    await ru.send("справка о регистрации по месту жительства в цоне")
+    assert ru.last.text.startswith(ELSEWHERE) and "📥" not in ru.last.text
+    await kk.start_in("Қазақша")
+    await kk.send("ХҚО-дан мекенжай туралы анықтама")
+    assert kk.last.text.startswith("🙏 Бұл сұрақ бойынша мұнда көмектесе алмаймын")

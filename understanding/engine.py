@@ -40,6 +40,9 @@ ORDINALS = {
 CONJUNCTIONS = frozenset({"и", "жане", "плюс", "также", "тагы", "сонымен", "ещ", "еще", "ал", "а"})
 UNKNOWN_MIN = 4  # shorter unknown words are not taken as naming another subject
 KNOWN_PREFIX = 6
+# The words that tie a certificate to its subject ("справка о ...", "справка для ...").
+CERTIFICATE_OF = frozenset({"о", "об", "про", "для", "с", "со", "из"})
+PRONOUNS = frozenset({"том", "тем", "чем", "себе", "нем", "неи", "них", "меня", "мне", "него", "нее", "нас"})
 # Quality cues that ask whether one's own case is normal.
 NORM = ("норм", "калыпты")
 # The bare words for documents (not "какие документы", "что нужно").
@@ -164,6 +167,8 @@ class Understanding:
         # the catalog is named ("магазин" in "продаём иностранные журналы в магазинах" is not one).
         if found.get("oos_hard") or any(len(h.positions) > 1 or not specific for h in found.get("oos", [])):
             return Query("out_of_scope", unknown=unknown)
+        if not (found.get("service") or found.get("service_weak")) and self._other_certificate(tokens, hits):
+            return Query("out_of_scope", unknown=unknown)
         office_kinds = frozenset(h.value.partition(":")[2] for h in found.get("office", []))
         regions, cities, centres = (frozenset(h.value.partition(":")[2] for h in found.get(k, []))
                                     for k in ("region", "city", "centre"))
@@ -238,6 +243,21 @@ class Understanding:
         if "psc_certificate" in found:
             return frozenset({"military_service_certificate", "benefits_certificate"})
         return frozenset()
+
+    def _other_certificate(self, tokens: list[str], hits: list[Hit]) -> bool:
+        """A certificate "о/об/для/с ..." («справка о регистрации по месту жительства»,
+        «справка для визы») or «... туралы анықтама» naming no service of the catalog: another
+        certificate of the ЦОН, not one of these two."""
+        ours = {p for h in hits if h.value.startswith(("service", "document")) for p in h.positions}
+        for index, token in enumerate(tokens):
+            if token.startswith("справк") and index + 2 < len(tokens) and tokens[index + 1] in CERTIFICATE_OF \
+                    and index + 2 not in ours and tokens[index + 2] not in PRONOUNS \
+                    and tokens[index + 2] not in self.filler:  # "справка для деда": for whom, not what
+                return True
+            if token.startswith("аныктама") and index >= 2 and tokens[index - 1] == "туралы" \
+                    and index - 2 not in ours:
+                return True
+        return False
 
     @staticmethod
     def _clauses(tokens: list[str]) -> list[int]:
