@@ -40,6 +40,7 @@ ORDINALS = {
 CONJUNCTIONS = frozenset({"и", "жане", "плюс", "также", "тагы", "сонымен", "ещ", "еще", "ал", "а"})
 UNKNOWN_MIN = 4  # shorter unknown words are not taken as naming another subject
 KNOWN_PREFIX = 6
+HINTED_UNKNOWN = 2  # unknown words tolerated beside a fact and a hint of a service
 # The words that tie a certificate to its subject ("справка о ...", "справка для ...").
 CERTIFICATE_OF = frozenset({"о", "об", "про", "для", "с", "со", "из"})
 PRONOUNS = frozenset({"том", "тем", "чем", "себе", "нем", "неи", "них", "меня", "мне", "него", "нее", "нас"})
@@ -208,7 +209,13 @@ class Understanding:
         # Words this vocabulary does not know, and nothing specific of the catalog named (a
         # certificate in general or eGov is not; a ЦОН or a department asked a fact is):
         # another subject.
-        if unknown and not named and not (offices and facts) and len(max(unknown, key=len)) >= UNKNOWN_MIN:
+        # A fact asked about a certificate of the ЦОН or a weakly named service, with one or two
+        # words this vocabulary lacks ("жеткілікті ме", "срочно"), is still ours: another ЦОН
+        # certificate names its subject ("справка о ...", "... туралы анықтама", a topic).
+        hinted = bool(facts) and len(unknown) <= HINTED_UNKNOWN and bool(
+            found.get("service_weak") or "psc_certificate" in found)
+        if unknown and not named and not hinted and not (offices and facts) \
+                and len(max(unknown, key=len)) >= UNKNOWN_MIN:
             return Query("out_of_scope", unknown=unknown)
         return Query("facts" if facts else "card", facts=facts, services=services, office_kinds=office_kinds,
                      regions=regions, cities=cities, centres=centres, number=number, focus=focus,
