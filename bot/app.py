@@ -40,8 +40,21 @@ from bot.notifier import DeadlineWatch, OutboxWorker, Pacing
 from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
 from config import SUPPORTED_LOCALES, Settings
-from dialogs import application, booking, card, cases, catalog, checklist, complaint, language, menu
-from dialogs.widgets import KenesMessageManager, unique_intent_ids
+from dialogs import (
+    application,
+    booking,
+    card,
+    cases,
+    catalog,
+    checklist,
+    complaint,
+    drafts,
+    language,
+    menu,
+    my_bookings,
+    my_complaints,
+)
+from dialogs.widgets import KenesMessageManager, PlainReplyButtons, unique_intent_ids
 from domain.catalog import Catalog, load_catalog
 from domain.clock import Clock, system_clock
 from domain.deadlines import CalendarOverrides, WorkingCalendar
@@ -214,9 +227,10 @@ def build_dispatcher(
         application.create_dialog(),
         cases.create_dialog(),
         booking.create_dialog(),
-        booking.create_my_bookings_dialog(),
+        my_bookings.create_dialog(),
         complaint.create_dialog(),
-        complaint.create_my_complaints_dialog(),
+        my_complaints.create_dialog(),
+        drafts.create_dialog(),
         fallback.create_buttons_router(),
     )
     unique_intent_ids()
@@ -225,6 +239,7 @@ def build_dispatcher(
     # lock of the stack only has to guard within the process, which saves two round trips to
     # Redis per update.
     setup_dialogs(dp, events_isolation=SimpleEventIsolation(), message_manager=KenesMessageManager())
+    dp.message.outer_middleware(PlainReplyButtons())  # after aiogram-dialog's: its context is loaded
     return dp
 
 

@@ -36,6 +36,7 @@ from dialogs.widgets import I18nFormat
 from domain.slots import bookable_standard
 from presentation.answers import compose, pages_of
 from presentation.i18n import N_
+from presentation.screens import split_screens
 
 # Cards mention web sites; a preview of one of them would only push the text away.
 NO_PREVIEW = LinkPreview(is_disabled=True)
@@ -62,13 +63,36 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
     manager.dialog_data.update({GROUPS: groups, KEYS: [k for g in groups for k in g], ASKED: data.get(ASKED)})
 
 
+# Which screen of a long page is shown: [page state, index] in dialog data; another page starts
+# at its first screen.
+SCREEN = "screen"
+
+
+def _screen_index(manager: DialogManager) -> int:
+    state, index = manager.dialog_data.get(SCREEN) or (None, 0)
+    return int(index) if state == manager.current_context().state.state else 0
+
+
 async def get_page(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     placement = placements_of(dialog_manager, dialog_manager.dialog_data[KEYS])[0]
     template = PAGES[dialog_manager.current_context().state]
     text = renderer_of(dialog_manager).render_static(
         template, locale_of(dialog_manager), placement.key, **card_context(dialog_manager, placement)
     )
-    return {"text": text, "bookable": bookable_standard(placement.standard)}
+    screens = split_screens(text)
+    index = min(_screen_index(dialog_manager), len(screens) - 1)
+    return {"text": screens[index], "bookable": bookable_standard(placement.standard),
+            "more": index + 1 < len(screens), "later": index > 0}
+
+
+async def next_screen(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """«Подробнее»: the page's next screen, in place of this one."""
+    manager.dialog_data[SCREEN] = [manager.current_context().state.state, _screen_index(manager) + 1]
+
+
+async def first_screen(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """«Кратко»: back to the page's first screen, its essentials."""
+    manager.dialog_data.pop(SCREEN, None)
 
 
 async def get_fact(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
@@ -147,7 +171,10 @@ def _footer() -> list[Any]:
 
 
 def _page(state: State) -> Window:
-    return Window(Format("{text}"), NO_PREVIEW, _page_buttons(), *_footer(), state=state, getter=get_page)
+    screens = Row(Button(I18nFormat("‹ In short"), id="short", on_click=first_screen, when="later"),
+                  Button(I18nFormat("More ›"), id="more", on_click=next_screen, when="more"))
+    return Window(Format("{text}"), NO_PREVIEW, screens, _page_buttons(), *_footer(), state=state,
+                  getter=get_page)
 
 
 def create_dialog() -> Dialog:

@@ -8,12 +8,12 @@ from typing import Any
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Row, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Row, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import catalog_of, leave, locale_of, menu_button, renderer_of
 from dialogs.states import CasesSG
-from dialogs.widgets import I18nFormat
+from dialogs.widgets import I18nFormat, Pages
 from services.cases import CaseNotFound, CaseService
 
 NUMBER = "number"
@@ -72,7 +72,7 @@ def create_dialog() -> Dialog:
             I18nFormat("📂 <b>My applications</b>", when=lambda d, w, m: not d["empty"]),
             I18nFormat("You have no applications yet. Open a service and press «Apply online».",
                        when="empty"),
-            ScrollingGroup(
+            Pages(
                 Select(Format("{item[1]}"), id="case", item_id_getter=itemgetter(0), items="items",
                        on_click=on_case),
                 id="cases", width=1, height=8, hide_on_single_page=True,

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Column, Row, ScrollingGroup, Select
+from aiogram_dialog.widgets.kbd import Button, Column, Row, Select
 from aiogram_dialog.widgets.text import Format
 
 from dialogs.common import (
@@ -28,7 +28,7 @@ from dialogs.common import (
 )
 from dialogs.navigation import decide
 from dialogs.states import CatalogSG
-from dialogs.widgets import I18nFormat
+from dialogs.widgets import I18nFormat, Pages
 from domain.catalog import Catalog, Placement
 from domain.slots import bookable_standard
 from understanding.normalize import words
@@ -145,7 +145,7 @@ def _window(state: Any, prompt: I18nFormat, attribute: str, getter: Any, width: 
         items=ITEMS, on_click=_select(attribute),
     )
     body = (
-        ScrollingGroup(select, id=f"pages_{attribute}", width=width, height=6, hide_on_single_page=True)
+        Pages(select, id=f"pages_{attribute}", width=width, height=6, hide_on_single_page=True)
         if width else Column(select)
     )
     footer = Row(Button(I18nFormat("⬅️ Back"), id="back", on_click=go_back), menu_button())

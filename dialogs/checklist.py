@@ -29,12 +29,12 @@ from dialogs.states import ChecklistSG
 from dialogs.widgets import I18nFormat
 from domain.catalog import Office, Standard
 from domain.checklist import evaluate, next_question, relevant_questions, valid_answer
+from presentation.screens import short_label
 
 ANSWERS = "answers"
 STANDARD = "standard"
 OFFICE = "office"
 HAVE = "have"
-LABEL_LIMIT = 48
 
 
 def _standard(manager: DialogManager) -> Standard:
@@ -57,10 +57,6 @@ def _header(manager: DialogManager) -> str:
     if office is not None:
         where = f"{where} · {office.name.get(locale)}"
     return f"{service.icon} <b>{escape(service.name.get(locale))}</b>\n📍 {escape(where)}"
-
-
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_LIMIT else label[: LABEL_LIMIT - 1].rstrip() + "…"
 
 
 async def on_start(start_data: Any, manager: DialogManager) -> None:
@@ -104,7 +100,7 @@ async def get_documents(dialog_manager: DialogManager, **_: Any) -> dict[str, An
     return {
         "header": _header(dialog_manager),
         "listing": listing,
-        "documents": [(d.id, _short(f"{i}. {d.name.get(locale)}")) for i, d in enumerate(documents, 1)],
+        "documents": [(d.id, short_label(f"{i}. {d.name.get(locale)}")) for i, d in enumerate(documents, 1)],
     }
 
 

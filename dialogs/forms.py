@@ -1,70 +1,12 @@
-"""The fields an application asks for, per service, beyond the applicant and the scans.
+"""How typed answers of a form are cleaned (names, short texts, numbers).
 
-Foreign media (the fields the standards and the e-service form list): the distributor's
-status and legal form, name and location, and one or more publications, each with title,
-territory, language(s), thematic focus, periodicity and expected copies. Missionaries:
-religious affiliation, territory and term. PSC certificates: nothing beyond the documents.
+What each application asks lives in the standards' TOML (``application_fields``, read by
+:attr:`domain.catalog.Standard.application`); the form engine's type factories use these.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from presentation.i18n import N_
-
 MAX_TEXT = 300
-MAX_PUBLICATIONS = 20
-
-
-@dataclass(frozen=True)
-class Field:
-    """One question of the form; ``prompt`` and ``label`` are gettext message ids."""
-
-    id: str
-    label: str
-    prompt: str
-    number: bool = False
-
-
-@dataclass(frozen=True)
-class Form:
-    fields: tuple[Field, ...] = ()
-    publication_fields: tuple[Field, ...] = ()
-
-
-FOREIGN_MEDIA = Form(
-    fields=(
-        Field("distributor_status", N_("Distributor's status and legal form"),
-              N_("Status and legal form of the distributor (for example: individual entrepreneur, LLP):")),
-        Field("distributor_name", N_("Distributor's name"), N_("Name of the distributor:")),
-        Field("distributor_address", N_("Location"),
-              N_("Location of the distributor (for an individual: the place of residence):")),
-    ),
-    publication_fields=(
-        Field("title", N_("Title"), N_("Title of the foreign publication:")),
-        Field("territory", N_("Territory"), N_("Territory where it will be distributed:")),
-        Field("languages", N_("Language(s)"), N_("Language(s) of the publication:")),
-        Field("focus", N_("Thematic focus"), N_("Main thematic focus:")),
-        Field("periodicity", N_("Periodicity"), N_("Periodicity (for example: weekly, monthly):")),
-        Field("copies", N_("Expected copies"), N_("Expected number of copies to distribute (a number):"),
-              number=True),
-    ),
-)
-
-MISSIONARY = Form(
-    fields=(
-        Field("religion", N_("Religious affiliation"), N_("Your religious affiliation:")),
-        Field("territory", N_("Territory"), N_("Territory of the missionary activity:")),
-        Field("term", N_("Term"), N_("Term of the missionary activity (for example: 01.01.2027–31.12.2027):")),
-    ),
-)
-
-FORMS: dict[str, Form] = {
-    "foreign_media": FOREIGN_MEDIA,
-    "missionary": MISSIONARY,
-    "military_service_certificate": Form(),
-    "benefits_certificate": Form(),
-}
 
 
 def clean_text(value: str) -> str | None:

@@ -11,10 +11,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager
-from babel.dates import format_datetime
 
-from domain.deadlines import ALMATY
 from presentation.callbacks import HandoffAction
+from presentation.formats import format_time_of_day, format_weekday_moment
 from services.handoff import DeskUnavailable, HandoffDesk
 from storage.repositories import Repositories
 
@@ -31,7 +30,7 @@ def end_markup() -> InlineKeyboardMarkup:
 
 
 def when_text(moment: Any, locale: str) -> str:
-    return format_datetime(moment, "EEEE, d MMMM, HH:mm", tzinfo=ALMATY, locale=locale)
+    return format_weekday_moment(moment, locale)
 
 
 
@@ -70,4 +69,5 @@ def off_hours_text(desk: HandoffDesk, opening: Any, locale: str) -> str:
     opens, closes = desk.hours.opens, desk.hours.closes
     return _("🌙 Clerks answer on working days from {opens} to {closes}. They will answer after {when}; "
              "your messages will wait for them.").format(
-        opens=opens.strftime("%H:%M"), closes=closes.strftime("%H:%M"), when=when_text(opening, locale))
+        opens=format_time_of_day(opens, locale), closes=format_time_of_day(closes, locale),
+        when=when_text(opening, locale))

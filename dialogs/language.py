@@ -14,15 +14,23 @@ from config import SUPPORTED_LOCALES
 from dialogs.common import locale_of
 from dialogs.states import LanguageSG, MenuSG
 from dialogs.widgets import I18nFormat
+from presentation.i18n import N_
 from storage.repositories import Repositories
 
 # Each language is named in itself (an endonym), the same whatever the interface language.
 ENDONYMS = {"kk": "Қазақша", "ru": "Русский"}
 
+# What Kenes does, shown to a new user in every language before they choose one.
+INTRODUCTION = N_("🤝 Kenes helps with state services: documents, applications, visits and complaints.")
+
 
 async def get_languages(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     current = locale_of(dialog_manager)
+    i18n = dialog_manager.middleware_data["i18n"]
+    new = dialog_manager.middleware_data["user"].language is None
     return {
+        "introduction": "\n".join(i18n.gettext(INTRODUCTION, locale=code) for code in SUPPORTED_LOCALES)
+        if new else "",
         "languages": [
             (code, f"✅ {ENDONYMS[code]}" if code == current else ENDONYMS[code])
             for code in SUPPORTED_LOCALES
@@ -48,6 +56,7 @@ async def on_language(callback: CallbackQuery, widget: Any, manager: DialogManag
 def create_dialog() -> Dialog:
     return Dialog(
         Window(
+            Format("{introduction}\n", when="introduction"),
             I18nFormat("🌐 Choose the language of our conversation:"),
             Column(
                 Select(Format("{item[1]}"), id="lang", item_id_getter=itemgetter(0), items="languages",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.widgets.kbd import Button, Group, Row, Start, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Column, Group, Row, Select, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
+from dialogs import drafts
 from dialogs.common import PURPOSE, PURPOSE_APPLY, PURPOSE_BOOK, PURPOSE_CHECKLIST, locale_of, renderer_of
 from dialogs.handoff import open_handoff
 from dialogs.states import CasesSG, CatalogSG, ComplaintSG, LanguageSG, MenuSG, MyBookingsSG, MyComplaintsSG
@@ -19,8 +21,9 @@ def _template(name: str) -> Any:
     """A getter of a text that depends on the language alone (rendered once per language)."""
 
     async def getter(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+        found = await drafts.menu_items(dialog_manager) if name == "menu.j2" else []
         return {"text": renderer_of(dialog_manager).render_static(name, locale_of(dialog_manager), name),
-                "desk": dialog_manager.middleware_data["handoff_desk"].available}
+                "desk": dialog_manager.middleware_data["handoff_desk"].available, "drafts": found}
 
     return getter
 
@@ -35,6 +38,8 @@ def create_dialog() -> Dialog:
     return Dialog(
         Window(
             Format("{text}"),
+            Column(Select(Format("{item[1]}"), id="draft", item_id_getter=itemgetter(0), items="drafts",
+                          on_click=drafts.continue_from_menu)),
             Group(
                 Start(I18nFormat("🗂 Services"), id="services", state=CatalogSG.service),
                 Start(

@@ -122,11 +122,11 @@ def decide(
         return Target(step, {KEYS: keys, ASKED: asked, PURPOSE: purpose, MEMBERS: members, ANSWERS: answers})
     if purpose in (PURPOSE_BOOK, PURPOSE_COMPLAIN):
         first = placements[0]
-        state = BookingSG.day if purpose == PURPOSE_BOOK else ComplaintSG.topic
+        state = BookingSG.day if purpose == PURPOSE_BOOK else ComplaintSG.choice
         return Target(state, {"standard": first.standard.id, "office": first.office.id})
     if purpose == PURPOSE_APPLY:
         first = placements[0]
-        return Target(ApplicationSG.question,
+        return Target(ApplicationSG.choice,
                       {"standard": first.standard.id, "office": first.office.id, ANSWERS: answers or {}})
     if purpose == PURPOSE_CHECKLIST:
         offices = {p.office.id for p in placements}

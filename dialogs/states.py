@@ -40,17 +40,20 @@ class ChecklistSG(StatesGroup):
 
 
 class ApplicationSG(StatesGroup):
-    question = State()
-    org = State()
+    """A window per kind of step (see :mod:`dialogs.form_engine`), the review, the receipt."""
+
+    choice = State()
     name = State()
     ident = State()
     phone = State()
-    field = State()
-    publication = State()
+    text = State()
+    number = State()
     more = State()
-    upload = State()
+    files = State()
     review = State()
     receipt = State()
+    receipt_full = State()
+    draft = State()
 
 
 class CasesSG(StatesGroup):
@@ -74,13 +77,20 @@ class MyBookingsSG(StatesGroup):
 
 class ComplaintSG(StatesGroup):
     about = State()
-    topic = State()
-    text = State()
+    choice = State()
+    longtext = State()
     files = State()
     name = State()
     phone = State()
     review = State()
     talon = State()
+    draft = State()
+
+
+class LeaveFormSG(StatesGroup):
+    """/start or /menu in the middle of a form: continue, keep as a draft, or discard."""
+
+    ask = State()
 
 
 class MyComplaintsSG(StatesGroup):
@@ -92,10 +102,9 @@ class MyComplaintsSG(StatesGroup):
 # Windows that take typed text or files: messages there go to the dialog, not to the
 # free-text questions or the non-text hint.
 INPUT_STATES = frozenset({
-    ApplicationSG.question, ApplicationSG.org, ApplicationSG.name, ApplicationSG.ident, ApplicationSG.phone,
-    ApplicationSG.field, ApplicationSG.publication, ApplicationSG.more, ApplicationSG.upload,
-    ApplicationSG.review,
-    ComplaintSG.text, ComplaintSG.files, ComplaintSG.name, ComplaintSG.phone, MyComplaintsSG.add_info,
+    ApplicationSG.choice, ApplicationSG.name, ApplicationSG.ident, ApplicationSG.phone, ApplicationSG.text,
+    ApplicationSG.number, ApplicationSG.more, ApplicationSG.files, ApplicationSG.review,
+    ComplaintSG.longtext, ComplaintSG.files, ComplaintSG.name, ComplaintSG.phone, MyComplaintsSG.add_info,
 })
 
 

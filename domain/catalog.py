@@ -65,6 +65,9 @@ class Schedule(_Model):
     closes: time | None = None
     lunch: tuple[time, time] | None = None
     note: Text | None = None
+    # The standard receives without advance booking (in the order of the queue); Kenes's own
+    # booking then has to be explained next to it rather than seem to contradict it.
+    walk_in: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Schedule:
@@ -118,6 +121,15 @@ class Document(_Model):
     note: Text | None = None
     kind: Literal["submit", "show", "requirement"] = "submit"
     when: dict[Identifier, list[Identifier]] = Field(default_factory=dict)
+    # ``when`` in words ("если справку получает представитель"), for texts shown to someone
+    # who has not answered the checklist's questions (a talon, the card).
+    condition: Text | None = None
+
+    @model_validator(mode="after")
+    def _condition_in_words(self) -> Document:
+        if self.when and self.condition is None:
+            raise ValueError(f"document {self.id!r} applies only in some cases: give its condition in words")
+        return self
 
     def applies(self, answers: dict[str, str]) -> bool:
         """Whether the document is needed for these checklist answers."""
@@ -193,6 +205,49 @@ def _parse_quality(rows: Any) -> Any:
     return parsed
 
 
+class FieldPart(_Model):
+    """One question an application field is asked in online (a field of the legal form may
+    cover several: «status, legal form, name, location»)."""
+
+    ask: Identifier
+    short: Text
+    prompt: Text
+    number: bool = False
+
+
+class ApplicationField(Text):
+    """A field of the standard's application form, as the standard lists it; ``ask`` (or
+    ``parts``) says how the online application asks it. A field without them is filled from
+    what the application already holds (the office, the applicant's IIN/BIN, the scans, the
+    signature). ``repeat``: asked once per publication."""
+
+    ask: Identifier | None = None
+    short: Text | None = None
+    prompt: Text | None = None
+    number: bool = False
+    repeat: bool = False
+    parts: list[FieldPart] = Field(default_factory=list)
+
+    def questions(self) -> list[FieldPart]:
+        """The questions the online application asks for this field."""
+        if self.parts:
+            return list(self.parts)
+        if self.ask is None:
+            return []
+        if self.short is None or self.prompt is None:
+            raise ValueError(f"application field {self.ask!r} needs short and prompt")
+        return [FieldPart(ask=self.ask, short=self.short, prompt=self.prompt, number=self.number)]
+
+
+@dataclass(frozen=True)
+class ApplicationForm:
+    """What an online application asks beyond the applicant and the scans, from the standard's
+    ``application_fields``: the fields asked once, and those asked for each publication."""
+
+    fields: tuple[FieldPart, ...] = ()
+    publication_fields: tuple[FieldPart, ...] = ()
+
+
 class Standard(_Model):
     """One legal standard: every fact the bot tells about the service in one region."""
 
@@ -217,7 +272,7 @@ class Standard(_Model):
     questions: list[Question] = Field(default_factory=list)
     documents: list[Document] = Field(min_length=1)
     application_form: Text
-    application_fields: list[Text] = Field(default_factory=list)
+    application_fields: list[ApplicationField] = Field(default_factory=list)
     submission: Text
     proof_of_submission: Text
     collect: Text
@@ -261,6 +316,13 @@ class Standard(_Model):
         """The documents that apply to these checklist answers."""
         return [d for d in self.documents if d.applies(answers)]
 
+    @property
+    def application(self) -> ApplicationForm:
+        """The questions of the online application, in the order the standard lists its fields."""
+        once = [q for f in self.application_fields if not f.repeat for q in f.questions()]
+        each = [q for f in self.application_fields if f.repeat for q in f.questions()]
+        return ApplicationForm(tuple(once), tuple(each))
+
 
 class Service(_Model):
     id: Identifier
@@ -281,6 +343,9 @@ class Place(_Model):
 class IndicatorName(_Model):
     code: str
     name: Text
+    # The survey question an indicator measured by asking people is asked as (2.1 and 3.1,
+    # after a paper service: domain.surveys).
+    question: Text | None = None
 
 
 class IndicatorGroup(_Model):

@@ -12,7 +12,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import BaseFilter, Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -23,18 +23,18 @@ from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_percent
 
 from config import Settings
-from dialogs.forms import FORMS
 from domain.catalog import Catalog
 from domain.deadlines import ALMATY, local_date
 from domain.lifecycle import Action, IllegalTransition
 from domain.slots import BookingStatus
-from presentation.callbacks import ClerkAction, ClerkExtension, ClerkGround, VisitAction
+from presentation.callbacks import ClerkAction, ClerkExtension, ClerkGround, ClerkScan, VisitAction
 from presentation.filters import Is, clerk_actor
 from presentation.labels import booking_error, status_name
 from presentation.rendering import Renderer
+from presentation.screens import short_label
 from services.bookings import BookingError, BookingService, waited_minutes
 from services.cases import CaseNotFound, CaseService, parse_number
-from storage.models import Booking, Case
+from storage.models import Attachment, Booking, Case
 
 logger = logging.getLogger(__name__)
 MAX_REASON = 1000
@@ -95,15 +95,30 @@ def action_label(action: Action) -> str:
     return labels[action]
 
 
-def case_markup(case: Case, service: CaseService) -> InlineKeyboardMarkup | None:
+def openable(case: Case) -> list[Attachment]:
+    """The case's scans a clerk can open: those the bot kept (not refused by type or size)."""
+    return [a for a in case.attachments if a.rejected is None]
+
+
+def case_markup(case: Case, service: CaseService,
+                names: dict[str, str] | None = None) -> InlineKeyboardMarkup | None:
+    """The allowed moves, two a row, then one button per scan (the bot sends the file)."""
     number = case.number or ""
     buttons = [
         InlineKeyboardButton(text=action_label(a), callback_data=ClerkAction(number=number, action=a.value).pack())
         for a in service.actions(case)
     ]
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(inline_keyboard=[buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows += [[InlineKeyboardButton(
+        text=short_label(f"📎 {index}. {(names or {}).get(a.document_id, a.document_id)}"),
+        callback_data=ClerkScan(number=number, scan=a.id).pack())]
+        for index, a in enumerate(openable(case), 1)]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def document_names(case: Case, catalog: Catalog, locale: str) -> dict[str, str]:
+    standard = catalog.placement(case.standard_id, case.office_id).standard
+    return {d.id: d.name.get(locale) for d in standard.documents}
 
 
 def render_case(case: Case, service: CaseService, renderer: Renderer, catalog: Catalog, locale: str) -> str:
@@ -112,14 +127,14 @@ def render_case(case: Case, service: CaseService, renderer: Renderer, catalog: C
     return renderer.render(
         "clerk_case.j2", locale, case=case, s=standard, office=placement.office,
         service=catalog.service(standard.service), overdue=service.is_overdue(case),
-        form=FORMS[standard.service], documents={d.id: d for d in standard.documents},
+        form=standard.application, documents={d.id: d for d in standard.documents},
     )
 
 
 async def show(message: Message, case: Case, service: CaseService, renderer: Renderer, catalog: Catalog,
                i18n: I18n, edit: bool = False) -> None:
     text = render_case(case, service, renderer, catalog, i18n.current_locale)
-    markup = case_markup(case, service)
+    markup = case_markup(case, service, document_names(case, catalog, i18n.current_locale))
     if edit:
         await message.edit_text(text, reply_markup=markup)
     else:
@@ -167,7 +182,9 @@ async def _move(callback: CallbackQuery, cases: CaseService, renderer: Renderer,
         await callback.answer(_("Not done: {reason}").format(reason=explain(exc)), show_alert=True)
         return
     logger.info("case %s: %s by clerk %s", number, action.value, callback.from_user.id)
-    await callback.answer(_("Done."))
+    # The toast names the new status (not a bare «Готово», the word of the Ready button).
+    await callback.answer(_("Case {number}: now «{status}».").format(number=case.number,
+                                                                  status=status_name(case.status)))
     if callback.message is not None and isinstance(callback.message, Message):
         await show(callback.message, case, cases, renderer, catalog, i18n, edit=True)
 
@@ -346,6 +363,38 @@ async def on_visit(callback: CallbackQuery, callback_data: VisitAction, bookings
             await callback.message.edit_text(text, reply_markup=visit_markup(booking))
 
 
+async def on_scan(callback: CallbackQuery, callback_data: ClerkScan, bot: Bot, settings: Settings,
+                  cases: CaseService, catalog: Catalog, i18n: I18n) -> None:
+    """Send a case's scan to the clerk who tapped it, where the card is (their private chat or
+    the clerks' group). Anyone else, or a scan not of this case, gets a polite refusal."""
+    message = callback.message
+    in_place = isinstance(message, Message) and (
+        message.chat.type == ChatType.PRIVATE or message.chat.id == settings.clerk_chat_id)
+    if not is_clerk(settings, callback.from_user.id) or not in_place or not isinstance(message, Message):
+        await callback.answer(_("Sorry, this is for clerks only."), show_alert=True)
+        return
+    try:
+        case = await cases.get(callback_data.number)
+    except CaseNotFound:
+        await callback.answer(_("No case {number}.").format(number=callback_data.number), show_alert=True)
+        return
+    scans = openable(case)
+    scan = next((a for a in scans if a.id == callback_data.scan), None)
+    if scan is None:
+        await callback.answer(_("This scan is not in case {number}.").format(number=case.number), show_alert=True)
+        return
+    names = document_names(case, catalog, i18n.current_locale)
+    caption = _("Case {number}, scan {index}: {document}").format(
+        number=case.number, index=scans.index(scan) + 1, document=names.get(scan.document_id, scan.document_id))
+    await callback.answer()
+    thread = message.message_thread_id if message.is_topic_message else None
+    if scan.kind == "photo":
+        await bot.send_photo(message.chat.id, scan.file_id, caption=caption, message_thread_id=thread)
+    else:
+        await bot.send_document(message.chat.id, scan.file_id, caption=caption, message_thread_id=thread)
+    logger.info("case %s: scan %s sent to clerk %s", case.number, scan.id, callback.from_user.id)
+
+
 def create_router() -> Router:
     """Clerk commands and buttons; placed before the dialogs and the free-text questions."""
     router = Router(name=__name__)
@@ -362,5 +411,6 @@ def create_router() -> Router:
     router.callback_query.register(on_ground, clerk, ClerkGround.filter())
     router.callback_query.register(on_extension, clerk, ClerkExtension.filter())
     router.callback_query.register(on_visit, clerk, VisitAction.filter())
+    router.callback_query.register(on_scan, ClerkScan.filter())  # the role is checked in the handler
     router.callback_query.register(not_allowed_button, Is(F.data.regexp(r"^(c[kgx]|vs):")))
     return router

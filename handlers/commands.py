@@ -10,6 +10,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
+from dialogs import drafts
 from dialogs.states import CasesSG, CatalogSG, LanguageSG, MenuSG
 from handlers.complaints import open_own
 from presentation.filters import PRIVATE, Is
@@ -35,6 +36,8 @@ async def start(message: Message, dialog_manager: DialogManager, user: User, com
         else:
             await open_own(message, dialog_manager, number)
         return
+    if user.language is not None and await drafts.ask_before_leaving(dialog_manager, "menu"):
+        return
     state = LanguageSG.choose if user.language is None else MenuSG.main
     await dialog_manager.start(state, mode=StartMode.RESET_STACK)
 
@@ -56,6 +59,8 @@ async def show_case(message: Message, dialog_manager: DialogManager, text: str) 
 
 
 async def menu(message: Message, dialog_manager: DialogManager) -> None:
+    if await drafts.ask_before_leaving(dialog_manager, "menu"):
+        return
     await dialog_manager.start(MenuSG.main, mode=StartMode.RESET_STACK)
 
 

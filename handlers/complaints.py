@@ -143,7 +143,8 @@ async def _move(event: CallbackQuery | Message, complaints: ComplaintService, re
         return
     logger.info("complaint %s: %s by %s", number, action.value, actor)
     if isinstance(event, CallbackQuery):
-        await event.answer(_("Done."))
+        await event.answer(_("Complaint {number}: now «{status}».").format(
+            number=complaint.number, status=complaint_status(complaint.status)))
     if isinstance(reply, Message):
         text = render_complaint(complaint, complaints, renderer, i18n.current_locale, clerk=True)
         markup = complaint_markup(complaint, complaints)

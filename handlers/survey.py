@@ -1,4 +1,4 @@
-"""The two satisfaction questions asked when a case is issued (e-service regulation, appendix 7),
+"""The two satisfaction questions asked when a case is issued (those its standard measures),
 and the two asked when a complaint is answered (the standards' indicators 4.3 and 4.4)."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ async def on_survey_answer(callback: CallbackQuery, callback_data: SurveyAnswer,
 
     def second(case: Case) -> tuple[str, InlineKeyboardMarkup]:
         text = renderer.render("survey_question.j2", locale, number=case.number, question=2,
-                               survey=notices.survey_texts(), **notices.context(case))
+                               survey=notices.survey_texts(case.standard_id), **notices.context(case))
         return text, survey_markup(case.number or "", 2, notices.answer_labels(locale))
 
     await _record_answer(callback, callback_data, cases.answer_survey, second)

@@ -62,6 +62,13 @@ class ClerkExtension(CallbackData, prefix="cx"):
     months: int
 
 
+class ClerkScan(CallbackData, prefix="cs"):
+    """A scan of a case a clerk opens (``scan``: the attachment's id; it must be the case's)."""
+
+    number: str
+    scan: int
+
+
 class VisitAction(CallbackData, prefix="vs"):
     """A clerk's mark on a visit (``event``: show, arrived, served, no_show ...)."""
 

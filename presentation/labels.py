@@ -7,12 +7,12 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_date
 
 from domain.actors import Actor
 from domain.complaints import ComplaintAction, ComplaintStatus, Outcome
 from domain.lifecycle import Action, Status
 from domain.slots import BookingStatus
+from presentation.formats import format_day
 from presentation.i18n import N_
 
 # Every member of every status type has its label here; a test checks each one in kk and ru.
@@ -134,7 +134,7 @@ def booking_error(error: object, locale: str) -> str:
     if code == "blocked":
         return _("New bookings are closed for you until {date}: {count} booked visits were missed within "
                  "{days} days. You can still come to the office and take a place in the queue.").format(
-            date=format_date(details["until"], "long", locale=locale), count=details["count"], days=details["days"])
+            date=format_day(details["until"], locale), count=details["count"], days=details["days"])
     if code == "active_exists":
         return _("You already have an active booking for this service, talon No {number}. "
                  "Move or cancel it in «My bookings».").format(number=details["number"])

@@ -16,7 +16,7 @@ from domain.catalog import Catalog
 from domain.complaints import ComplaintAction, addressee
 from domain.lifecycle import Status
 from domain.slots import reminder_times
-from domain.surveys import SURVEY_ANSWERS
+from domain.surveys import SURVEY_ANSWERS, survey_questions
 from presentation.callbacks import BookingAction, ComplaintSurveyAnswer, SurveyAnswer
 from presentation.labels import survey_answer_labels
 from presentation.rendering import Renderer
@@ -87,7 +87,7 @@ class OutboxNotices:
         self._add(repositories, case.user_id, f"case_{event.action}", text, case, case.user_id)
         if event.to_status == Status.ISSUED.value and case.number:
             question = self.renderer.render("survey_question.j2", locale, number=case.number, question=1,
-                                            survey=self.survey_texts(), **context)
+                                            survey=self.survey_texts(case.standard_id), **context)
             markup = survey_markup(case.number, 1, self.answer_labels(locale))
             self._add(repositories, case.user_id, "survey", question, case, case.user_id, markup)
 
@@ -184,10 +184,9 @@ class OutboxNotices:
             ))
         self.wake()
 
-    def survey_texts(self) -> list[Any]:
-        """The survey's two questions, from the standard that has them (the e-service regulation)."""
-        standard = next(s for s in self.catalog.standards.values() if s.survey)
-        return [q.text for q in standard.survey]
+    def survey_texts(self, standard_id: str) -> list[Any]:
+        """The survey's two questions: those the case's own standard measures (domain.surveys)."""
+        return survey_questions(self.catalog.standards[standard_id], self.catalog.indicators)
 
     def answer_labels(self, locale: str) -> tuple[str, str, str]:
         with self.renderer.i18n.context(), self.renderer.i18n.use_locale(locale):

@@ -4,47 +4,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
-from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from aiogram.utils.i18n import I18n
-from babel.dates import format_date, format_time, get_day_names
+from babel.dates import get_day_names
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from domain.catalog import WEEKDAYS, Document, Standard, Text
-from domain.deadlines import ALMATY
+from domain.catalog import WEEKDAYS, QualityRow, Text
 from domain.facts import head_contacts, websites
 from presentation import labels
+from presentation.formats import (
+    format_day,
+    format_day_short,
+    format_moment,
+    format_moment_short,
+    format_time_of_day,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 def text_in(value: Text | None, locale: str) -> str:
     return value.get(locale) if value is not None else ""
-
-
-def condition_text(standard: Standard, document: Document, locale: str) -> str:
-    """The answers a document applies to ("Иностранец / без гражданства")."""
-    labels = [
-        option.label.get(locale)
-        for question in standard.questions if question.id in document.when
-        for option in question.options if option.id in document.when[question.id]
-    ]
-    return " / ".join(labels)
-
-
-def local_day(value: date | datetime) -> date:
-    """A calendar day; a moment (an aware datetime) falls on its day in Almaty."""
-    return value.astimezone(ALMATY).date() if isinstance(value, datetime) else value
-
-
-def local_time(value: time | datetime, locale: str) -> str:
-    """A time of day; a moment (an aware datetime) is shown at Almaty's clock."""
-    if isinstance(value, datetime):
-        return format_time(value, "short", tzinfo=ALMATY, locale=locale)
-    return format_time(value, "short", locale=locale)
 
 
 def weekday_span(days: list[str], locale: str) -> str:
@@ -56,12 +40,24 @@ def weekday_span(days: list[str], locale: str) -> str:
     return ", ".join(names[i] for i in indexes)
 
 
+def quality_values(row: QualityRow, locale: str, gettext: Any) -> str:
+    """An indicator's values in words ("норматив — 95 %, цель на следующий год — 80 %"), the
+    ones the standard leaves empty left out rather than shown as dashes."""
+    def percent(value: Decimal) -> str:
+        return format_percent(value / 100, locale=locale, decimal_quantization=False)
+
+    parts = [(gettext("standard — %(value)s"), row.normative), (gettext("next year's target — %(value)s"), row.target),
+             (gettext("now — %(value)s"), row.current)]
+    return ", ".join(label % {"value": percent(value)} for label, value in parts if value is not None)
+
+
 class Renderer:
     """Renders ``presentation/templates/*.j2`` in a given locale.
 
     Templates call ``_()`` / ``ngettext()`` (gettext, new style: ``_("%(n)s days", n=3)``),
-    ``t(text)`` for a catalog :class:`~domain.catalog.Text`, and the babel filters
-    ``time``, ``date``, ``datetime``, ``number``, ``weekdays``.
+    ``t(text)`` for a catalog :class:`~domain.catalog.Text`, the date filters of
+    :mod:`presentation.formats` (``date``, ``shortdate``, ``time``, ``datetime``,
+    ``shortdatetime``) and the babel filters ``number``, ``percent``, ``weekdays``.
     """
 
     def __init__(self, i18n: I18n, directory: Path = TEMPLATES_DIR) -> None:
@@ -89,17 +85,13 @@ class Renderer:
                                 complaint_topic=labels.complaint_topic, complaint_outcome=labels.complaint_outcome,
                                 complaint_event=labels.complaint_event, actor_name=labels.actor_name,
                                 attachment_kind=labels.attachment_kind, head_contacts=head_contacts, websites=websites,
-                                condition_text=lambda s, d: condition_text(s, d, i18n.current_locale))
+                                quality_values=lambda row: quality_values(row, i18n.current_locale, i18n.gettext))
         self.env.filters.update(
-            time=localised(local_time),
-            date=localised(lambda v, loc: format_date(local_day(v), "long", locale=loc)),
-            shortdate=localised(lambda v, loc: format_date(local_day(v), "short", locale=loc)),
-            shortdatetime=localised(lambda v, loc: "{} {}".format(
-                format_date(v.astimezone(ALMATY), "short", locale=loc),
-                format_time(v, "short", tzinfo=ALMATY, locale=loc))),
-            datetime=localised(lambda v, loc: "{}, {}".format(
-                format_date(v.astimezone(ALMATY), "long", locale=loc),
-                format_time(v, "short", tzinfo=ALMATY, locale=loc))),
+            time=localised(format_time_of_day),
+            date=localised(format_day),
+            shortdate=localised(format_day_short),
+            shortdatetime=localised(format_moment_short),
+            datetime=localised(format_moment),
             number=localised(lambda v, loc: format_decimal(v, locale=loc)),
             percent=localised(
                 lambda v, loc: format_percent(v / 100, locale=loc, decimal_quantization=False)

@@ -45,16 +45,17 @@ class KnownUser:
     first_seen: datetime
     last_seen: datetime
     blocked_at: datetime | None
+    drafts_until: datetime | None = None
 
     @classmethod
     def of(cls, user: User) -> KnownUser:
-        return cls(user.id, user.language, user.first_seen, user.last_seen, user.blocked_at)
+        return cls(user.id, user.language, user.first_seen, user.last_seen, user.blocked_at, user.drafts_until)
 
     def attach(self, session: AsyncSession) -> User:
         """The row as a ``User`` of ``session``, as if loaded there (no query): changes made
         to it are flushed and committed like any other."""
         user = User(id=self.id, language=self.language, first_seen=self.first_seen, last_seen=self.last_seen,
-                    blocked_at=self.blocked_at)
+                    blocked_at=self.blocked_at, drafts_until=self.drafts_until)
         make_transient_to_detached(user)
         session.add(user)
         return user

@@ -90,6 +90,9 @@ class User(Base):
     last_seen: Mapped[Timestamp]
     # Set when Telegram says the user blocked the bot (403); cleared when they write again.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Until when the user's latest draft is kept (None: no draft), so that the menu asks the
+    # drafts table only for users who have one (the row itself is read, or cached, anyway).
+    drafts_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     def __repr__(self) -> str:
         return f"User(id={self.id}, language={self.language!r})"
@@ -413,3 +416,20 @@ class JobRun(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_run: Mapped[date] = mapped_column(Date)
+
+
+class Draft(Base):
+    """A half-filled form (an application, a complaint) the user chose to keep: its dialog data
+    as the form engine holds it, offered again from the menu and the service card until
+    ``expires_at``. One per user and form; a newer one replaces it."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("user_id", "form", name="uq_drafts_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    form: Mapped[str] = mapped_column(String(16))
+    standard_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_at: Mapped[Timestamp]
+    expires_at: Mapped[Timestamp] = mapped_column(index=True)

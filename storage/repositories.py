@@ -19,6 +19,7 @@ from storage.models import (
     Case,
     ClerkTopic,
     Complaint,
+    Draft,
     Handoff,
     JobRun,
     OutboxMessage,
@@ -394,6 +395,54 @@ class JobRepository:
         return True
 
 
+class DraftRepository:
+    """Half-filled forms kept by their users; an expired one is as good as none. The user's
+    ``drafts_until`` follows every change, so that users without drafts cost no query."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _mark(self, user_id: int) -> User | None:
+        """Set the user's ``drafts_until`` to their latest draft's expiry (None: no draft)."""
+        user = await self.session.get(User, user_id)
+        if user is not None:
+            user.drafts_until = await self.session.scalar(
+                select(func.max(Draft.expires_at)).where(Draft.user_id == user_id))
+            await self.session.flush()
+        return user
+
+    async def save(self, user_id: int, form: str, standard_id: str | None, data: dict[str, Any],
+                   expires_at: datetime) -> tuple[Draft, User | None]:
+        """Keep this draft (replacing the user's earlier draft of the same form); the draft and
+        the user's row as it is now."""
+        draft = await self.session.scalar(select(Draft).where(Draft.user_id == user_id, Draft.form == form))
+        now = clock_of(self.session)()
+        if draft is None:
+            draft = Draft(user_id=user_id, form=form)
+            self.session.add(draft)
+        draft.standard_id, draft.data, draft.saved_at, draft.expires_at = standard_id, data, now, expires_at
+        await self.session.flush()
+        return draft, await self._mark(user_id)
+
+    async def of_user(self, user_id: int) -> list[Draft]:
+        """The user's drafts that have not expired, newest first."""
+        now = clock_of(self.session)()
+        return list(await self.session.scalars(
+            select(Draft).where(Draft.user_id == user_id, Draft.expires_at > now).order_by(Draft.saved_at.desc())))
+
+    async def get(self, user_id: int, form: str) -> Draft | None:
+        return next((d for d in await self.of_user(user_id) if d.form == form), None)
+
+    async def delete(self, user_id: int, form: str) -> User | None:
+        """Remove the user's draft of this form, if any; the user's row when it changed."""
+        draft = await self.session.scalar(select(Draft).where(Draft.user_id == user_id, Draft.form == form))
+        if draft is None:
+            return None
+        await self.session.delete(draft)
+        await self.session.flush()
+        return await self._mark(user_id)
+
+
 class Repositories:
     """All repositories over one session, with the explicit commit.
 
@@ -450,6 +499,10 @@ class Repositories:
     @cached_property
     def jobs(self) -> JobRepository:
         return JobRepository(self.session)
+
+    @cached_property
+    def drafts(self) -> DraftRepository:
+        return DraftRepository(self.session)
 
     def now(self) -> datetime:
         """The current moment, from the session's clock (no session is made for it)."""

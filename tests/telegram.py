@@ -32,7 +32,9 @@ from aiogram.methods import (
     EditMessageText,
     GetFile,
     GetMe,
+    SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.types import (
@@ -57,7 +59,7 @@ from aiogram.types import (
 )
 
 BOT_USER = User(id=123456789, is_bot=True, first_name="Kenes", username="kenes_test_bot")
-_ids = itertools.count(1)
+_ids = itertools.count(1_000_000)  # the user's messages; far from the bot's, so deleting one never hits the other
 _message_ids = itertools.count(1000)  # shared, so a restarted bot never reuses an id
 _thread_ids = itertools.count(500)
 FILE_CONTENT = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a fake JPEG scan"
@@ -151,6 +153,9 @@ class RecordingSession(BaseSession):
                         file_path=f"documents/{method.file_id}.bin")
         if isinstance(method, SendMessage):
             return self._message(method.chat_id, next(_message_ids), method.text, method.reply_markup)
+        if isinstance(method, (SendPhoto, SendDocument)):
+            return self._message(method.chat_id, next(_message_ids), None, method.reply_markup).model_copy(
+                update={"caption": method.caption})
         if isinstance(method, EditMessageText):
             return self._message(method.chat_id or 0, method.message_id or 0, method.text, method.reply_markup)
         if isinstance(method, EditMessageReplyMarkup):
@@ -260,6 +265,8 @@ class ChatClient:
                     self.reply_keyboard = method.reply_markup
                 elif isinstance(method.reply_markup, ReplyKeyboardRemove):
                     self.reply_keyboard = None
+            elif isinstance(method, (SendPhoto, SendDocument)):  # a file: shown as its caption
+                self.chat.append(ChatMessage(result.message_id, method.caption or "", _markup(method.reply_markup)))
             elif isinstance(method, CopyMessage):
                 original = self.session.known.get((int(method.from_chat_id), method.message_id))
                 self.chat.append(ChatMessage(result.message_id, describe(original), _markup(method.reply_markup)))

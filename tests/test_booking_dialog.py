@@ -246,7 +246,7 @@ async def test_reminders_follow_a_change_of_language(app: App, ru: ChatClient, c
     clock.now = at(date(2026, 11, 23), 18)
     (reminder,) = await deliver(app, clock, ru)
     assert reminder.startswith("⏰ <b>Ертең сіздің келу уақытыңыз, № T-000001 талон</b>")
-    assert ru.last.button_texts == ["❌ Жазылудан бас тарту"]
+    assert ru.last.button_texts == ["❌ Жазылуды болдырмау"]
     clock.now = at(TUESDAY, 9)
     (reminder,) = await deliver(app, clock, ru)
     assert reminder.startswith("⏰ <b>Бір сағаттан кейін сіздің келу уақытыңыз, № T-000001 талон</b>")
@@ -352,3 +352,21 @@ async def test_forged_times_and_talons_are_refused(app: App, ru: ChatClient, clo
     assert ru.answers[-1].text == "Запись с таким номером не найдена."
     assert "11:00" not in ru.last.text, "someone else's talon is not shown"
     assert [b.status for b in await stored(app)] == ["active", "active"]
+
+
+async def test_a_psc_talon_names_the_documents_that_apply_in_words_kk(kk: ChatClient, clock: FakeClock) -> None:
+    """The talon lists a conditional document with its condition in words, not with the answers
+    to a question the user was never asked (issue 15 item 2)."""
+    await kk.start_in("Қазақша")
+    await kk.click("Қабылдауға жазылу")
+    await kk.click("Әскери")
+    await kk.click("Атырау")
+    await kk.click("24", exact=True)
+    await kk.click("10:00")
+    await kk.click("Растау")
+    talon = kk.last.text
+    assert talon.startswith("🎫 <b>№ T-000001 талон</b>") or "T-000001" in talon.split("\n")[0]
+    assert "• Қорғаныс министрлігінің орталық мұрағатынан" in talon
+    assert "— <i>сіздің жағдайыңызда мұрағаттық анықтама қажет болса (немесе қажет-қажет еместігін " \
+           "білмесеңіз)</i>" in talon
+    assert "Иә, қажет" not in talon and "Білмеймін" not in talon and "тек егер" not in talon

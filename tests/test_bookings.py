@@ -277,7 +277,7 @@ async def test_reminders_are_sent_once_and_not_after_a_cancel(app: App, clock: F
     assert "Ертең сіздің келу уақытыңыз, № T-000001 талон" in kk.text
     assert "🗓 2026\u202fж. 24 қараша, 10:00" in kk.text and "228 кабинет" in kk.text
     assert kk.reply_markup.inline_keyboard[0][0].callback_data == "bk:cancel:T-000001"
-    assert kk.reply_markup.inline_keyboard[0][0].text == "❌ Жазылудан бас тарту"
+    assert kk.reply_markup.inline_keyboard[0][0].text == "❌ Жазылуды болдырмау"
     ru = next(m for m in evening if m.chat_id == 7002)
     assert "Завтра ваш приём, талон № T-000002" in ru.text and "<b>Что принести</b>" in ru.text
 

@@ -74,12 +74,13 @@ async def test_the_whole_loop(app: App, clock: FakeClock) -> None:
     assert f"Садыков Бауыржан, ИИН {VALID_IIN}" in card and "Телефон: +77011234567" in card
     assert "• Заявление установленного образца (фото) — ещё не сохранён" in card, "kinds in the clerk's language"
     assert "(заявитель)" in card and "user:" not in card
-    assert officer.last.button_texts == ["📥 Принять", "↩️ Вернуть"]
+    assert officer.last.button_texts == ["📥 Принять", "↩️ Вернуть", "📎 1. Заявление установленного образца"]
 
     await officer.click("Принять")
-    assert officer.answers[-1].text == "Готово."
+    assert officer.answers[-1].text == f"Дело № {number}: теперь «в работе».", "the toast names the new status"
     assert "— в работе" in officer.last.text
-    assert officer.last.button_texts == ["↩️ Вернуть", "⏳ Продлить", "✅ Готово"]
+    assert officer.last.button_texts == ["↩️ Вернуть", "⏳ Продлить", "✅ Результат готов",
+                                         "📎 1. Заявление установленного образца"]
     received = await deliver(app, clock, applicant)
     assert received == [
         f"⚙️ Ваше заявление № {number} принято в работу.\n🏅 Справка лицам, имеющим льготы (участники ВОВ, "
@@ -87,7 +88,7 @@ async def test_the_whole_loop(app: App, clock: FakeClock) -> None:
     ]
 
     clock.advance(days=1)
-    await officer.click("Готово")
+    await officer.click("Результат готов")
     received = await deliver(app, clock, applicant)
     assert len(received) == 1 and received[0].startswith(f"✅ По вашему заявлению № {number} готов результат")
     assert "Готовые документы выдаёт инспектор Центра через «окно»" in received[0]
@@ -98,14 +99,17 @@ async def test_the_whole_loop(app: App, clock: FakeClock) -> None:
     received = await deliver(app, clock, applicant)
     assert received[0] == f"📄 Результат по вашему заявлению № {number} выдан. Спасибо!"
     assert "Короткий опрос по заявлению" in received[1] and "(вопрос 1 из 2)" in received[1]
-    assert "Удовлетворены ли вы качеством процесса и результатом" in received[1]
+    assert "<b>Удовлетворены ли вы качеством процесса предоставления услуги?</b>" in received[1], \
+        "a paper certificate asks what its own standard measures (indicator 2.1), not the e-service survey"
+    assert "электронной" not in received[1]
     assert applicant.last.button_texts == ["Не удовлетворён(а)", "Частично удовлетворён(а)", "Удовлетворён(а)"]
     await officer.send(f"/case {number}")
     assert "Принято в работу <i>(сотрудник Асель)</i>" in officer.last.text, "the clerk by name"
     assert "clerk:" not in officer.last.text
 
     await applicant.click("Частично")
-    assert "(вопрос 2 из 2)" in applicant.last.text and "качеством информации" in applicant.last.text
+    assert "(вопрос 2 из 2)" in applicant.last.text
+    assert "Удовлетворены ли вы качеством и информацией о порядке предоставления услуги?" in applicant.last.text
     await applicant.click("Удовлетворён(а)")
     assert applicant.last.text == "Спасибо за ответы! Они помогают улучшить услугу."
     async with app.sessions() as session:
@@ -165,8 +169,8 @@ async def test_return_with_reasons_and_refusal_grounds(app: App, clock: FakeCloc
     await applicant.send("Нұрланов Асқар")
     await applicant.send(VALID_IIN)
     await applicant.send("+77011234567")
-    for answer in ("жеке кәсіпкер", "ЖК Нұрланов", "Ақтау", "Time", "Маңғыстау", "ағылшын", "саясат", "апта сайын",
-                   "100"):
+    # The Mangystau standard's form lists no periodicity: it is not asked.
+    for answer in ("жеке кәсіпкер", "ЖК Нұрланов", "Ақтау", "Time", "Маңғыстау", "ағылшын", "саясат", "100"):
         await applicant.send(answer)
     await applicant.click("Жоқ, әрі қарай")
     await applicant.click("Өткізіп жіберу")
@@ -177,7 +181,7 @@ async def test_return_with_reasons_and_refusal_grounds(app: App, clock: FakeCloc
     officer = clerk(app)
     await officer.send(f"/case {number}")
     assert "Статус и организационно-правовая форма распространителя: жеке кәсіпкер" in officer.last.text
-    assert "Издание 1: Time · Маңғыстау · ағылшын · саясат · апта сайын · 100" in officer.last.text
+    assert "Издание 1: Time · Маңғыстау · ағылшын · саясат · 100" in officer.last.text
     await officer.click("Вернуть")
     assert "напишите причины возврата" in officer.last.text
     await officer.send("/status")  # a command is not a reason
@@ -205,7 +209,7 @@ async def test_refusal_and_extension_by_clerks(app: App, clock: FakeClock) -> No
     await officer.click("Отказать")
     assert "выберите основание отказа" in officer.last.text and officer.last.button_texts == ["1", "2", "3", "4", "5"]
     await officer.click("4")
-    assert officer.answers[-1].text == "Готово."
+    assert officer.answers[-1].text == f"Дело № {media}: теперь «отказано»."
 
     await officer.send(f"/case {psc}")
     await officer.click("Принять")
@@ -263,7 +267,7 @@ async def test_two_clerks_pressing_accept_at_once(make_app: Callable[[], App], s
     first._apply_new_requests()
     second._apply_new_requests()
     toasts = sorted(officer.answers[-1].text or "" for officer in (first, second))
-    assert toasts[0] == "Готово." or toasts[1] == "Готово.", toasts
+    assert f"Дело № {number}: теперь «в работе»." in toasts, toasts
     assert any(t.startswith("Не выполнено: дело одновременно изменил кто-то другой") for t in toasts), toasts
     async with app.sessions() as session:
         case = (await session.scalars(select(Case).where(Case.number == number))).one()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from domain.catalog import CATALOG_DIR, Catalog, CatalogError, load_catalog
+from domain.surveys import SURVEY_QUESTIONS, survey_questions
 
 SOURCES = CATALOG_DIR / "sources"
 
@@ -219,3 +220,17 @@ def test_every_card_page_fits_a_telegram_message(services: object) -> None:
                 text = renderer.render(f"card_{page}.j2", locale, **context)
                 assert len(text) < 4096
                 assert "What you get" not in text and "Working hours" not in text
+
+
+def test_every_standard_has_a_survey_of_its_own() -> None:
+    """After issuing, each service asks what its own standard measures (issue 15 item 2)."""
+    catalog = load_catalog()
+    for standard in catalog.standards.values():
+        questions = survey_questions(standard, catalog.indicators)
+        assert len(questions) == len(SURVEY_QUESTIONS), standard.id
+        assert all(q.kk.endswith("?") and q.ru.endswith("?") for q in questions), standard.id
+    paper = survey_questions(catalog.standard("mangystau_missionary"), catalog.indicators)
+    assert [q.ru for q in paper] == ["Удовлетворены ли вы качеством процесса предоставления услуги?",
+                                     "Удовлетворены ли вы качеством и информацией о порядке предоставления услуги?"]
+    electronic = survey_questions(catalog.standard("almaty_city_foreign_periodicals"), catalog.indicators)
+    assert "электронной государственной услуги" in electronic[0].ru

@@ -19,12 +19,14 @@ async def test_entrepreneur_misses_one_document_ru(ru: ChatClient) -> None:
     assert "Отметьте документы, которые у вас уже есть" in ru.last.text
     assert ru.last.button_texts[:2] == [
         "⬜ 1. Заявление установленного образца",
-        "⬜ 2. Копия документа, подтверждающего право на за…",
-    ]
+        "⬜ 2. Копия документа, подтверждающего право на…",
+    ], "a long label ends at a word, with an ellipsis"
+    assert "2. Копия документа, подтверждающего право на занятие предпринимательской деятельностью" \
+           in ru.last.text, "the whole name is in the message"
     assert "юридического лица" not in ru.last.text, "the legal entity's copy does not apply"
     await ru.click("1. Заявление")
     assert ru.last.button_texts[0] == "✅ 1. Заявление установленного образца"
-    await ru.click("Готово")
+    await ru.click("Показать итог")
 
     summary = ru.last.text
     assert summary.startswith("📋 <b>Проверка документов</b>")
@@ -52,7 +54,7 @@ async def test_foreign_missionary_in_atyrau_is_ready_kk(kk: ChatClient) -> None:
     assert "Қазақстан Республикасының аумағында болуға арналған виза" in kk.last.text
     for number in range(1, 7):
         await kk.click(f"{number}. ")
-    await kk.click("Дайын")
+    await kk.click("Қорытындыны көрсету")
     summary = kk.last.text
     assert "✅ <b>Тапсыруға дайын: барлық 6 құжат бар.</b>" in summary
     assert "104 кабинет, тел. 35-40-88" in summary
@@ -98,7 +100,7 @@ async def test_checklist_from_a_psc_card_knows_the_centre(ru: ChatClient) -> Non
     assert "Вопрос 2 из 2" in ru.last.text and "Кто получает справку?" in ru.last.text
     await ru.click("Представитель по доверенности")
     assert "Доверенность на имя представителя" in ru.last.text
-    await ru.click("Готово")
+    await ru.click("Показать итог")
     summary = ru.last.text
     assert "не хватает 4 документов" in summary
     assert "📍 По всему Казахстану (центры обслуживания населения) · Центр обслуживания населения г. Актау" in summary
@@ -109,7 +111,7 @@ async def test_check_again_clears_the_ticks(ru: ChatClient) -> None:
     await start_checklist(ru, "Русский", "Проверить мои документы", "миссионеров")
     await ru.click("Мангистауская")
     await ru.click("1. ")
-    await ru.click("Готово")
+    await ru.click("Показать итог")
     await ru.click("Проверить заново")
     assert "Отметьте документы" in ru.last.text
     assert all(label.startswith("⬜") for label in ru.last.button_texts if ". " in label)
@@ -119,7 +121,7 @@ async def test_check_again_clears_the_ticks(ru: ChatClient) -> None:
 async def test_double_click_on_done_gives_one_summary(ru: ChatClient) -> None:
     await start_checklist(ru, "Русский", "Проверить мои документы", "миссионеров")
     await ru.click("Мангистауская")
-    await ru.double_click("Готово")
+    await ru.double_click("Показать итог")
     assert [m.text.startswith("📋") for m in ru.chat].count(True) == 1
     assert ru.last.text.startswith("📋") and "🔁 Проверить заново" in ru.last.button_texts
 
@@ -133,3 +135,15 @@ async def test_forged_answer_is_ignored(ru: ChatClient) -> None:
     assert "Кто распространяет иностранное СМИ?" in ru.last.text
     await ru.click("Юрлицо")
     assert "регистрации юридического лица" in ru.last.text
+
+
+async def test_checklist_labels_end_at_a_word_kk(kk: ChatClient) -> None:
+    await start_checklist(kk, "Қазақша", "Құжаттарымды тексеру", "Әскери")
+    await kk.click("Иә, қажет")
+    documents = [t[2:] for t in kk.last.button_texts if t.startswith("⬜ ")]
+    assert len(documents) == 4
+    for label in documents:
+        assert len(label) <= 48
+        if label.endswith("…"):
+            start = label[:-1]
+            assert start in kk.last.text and kk.last.text.split(start, 1)[1][0] in " ,(", label

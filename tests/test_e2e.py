@@ -87,7 +87,7 @@ async def test_start_language_card_and_checklist(api: tuple[FakeBotAPI, str],
         "start", "menu", "services", "bookings", "status", "complaint", "language", "help"]
 
     fake.user_message(USER, "/start")
-    assert await fake.wait_text("Выберите язык общения") == "🌐 Выберите язык общения:"
+    assert (await fake.wait_text("Выберите язык общения")).endswith("\n\n🌐 Выберите язык общения:")
     fake.press(USER, "Русский")
     await fake.wait_text("Кеңес — ваш помощник по государственным услугам")
     fake.press(USER, "Услуги")
@@ -106,7 +106,7 @@ async def test_start_language_card_and_checklist(api: tuple[FakeBotAPI, str],
     await fake.wait_for(lambda m, p: m == "editMessageText" and "✅ 1." in str(p.get("reply_markup")))
     fake.press(USER, "2. ")
     await fake.wait_for(lambda m, p: m == "editMessageText" and "✅ 2." in str(p.get("reply_markup")))
-    fake.press(USER, "Готово")
+    fake.press(USER, "Показать итог")
     summary = await fake.wait_text("Проверка документов")
     assert "Можно подавать: все документы (2) на руках." in summary
 

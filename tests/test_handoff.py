@@ -279,7 +279,7 @@ async def test_out_of_hours_notice_once_per_evening(app: App, ru: ChatClient, cl
     clock.now = datetime.combine(date(2026, 11, 27), time(19, 30), tzinfo=ALMATY)  # Friday evening
     await talk(ru)
     notice = ("🌙 Сотрудники отвечают в рабочие дни с 09:00 до 18:00. Ответ будет после понедельник, "
-              "30 ноября, 09:00; ваши сообщения их дождутся.")
+              "30 ноября 2026\u202fг., 09:00; ваши сообщения их дождутся.")
     assert notice in ru.last.text
     thread = await thread_of(app, ru.user_id)
     shown = len(ru.chat)
@@ -290,7 +290,8 @@ async def test_out_of_hours_notice_once_per_evening(app: App, ru: ChatClient, cl
     assert desk(app).posts(thread)[-2:] == [QUESTION, "Ещё вопрос"], "the messages wait in the topic"
     clock.now = datetime.combine(date(2026, 11, 30), time(18, 5), tzinfo=ALMATY)
     await ru.send("Вечером снова пишу")
-    assert ru.last.text.startswith("🌙 Сотрудники отвечают") and "вторник, 1 декабря, 09:00" in ru.last.text
+    assert ru.last.text.startswith("🌙 Сотрудники отвечают")
+    assert "вторник, 1 декабря 2026\u202fг., 09:00" in ru.last.text
 
 
 async def test_a_clerk_is_offered_after_two_misunderstandings(app: App, kk: ChatClient, clock: FakeClock) -> None:

@@ -15,6 +15,10 @@ remains, and why:
    the time in seconds and 0-99, so two dialogs opened in one second collided once in a hundred.
 3. The shutdown order (bot/app.py): aiogram's Dispatcher registers closing the FSM storage as
    its only shutdown observer; Kenes moves its drain of the updates in hand before it.
+4. The message manager (dialogs/widgets.py, ``KenesMessageManager``, given to
+   ``setup_dialogs(message_manager=...)`` as aiogram-dialog allows): ``remove_reply_kbd`` says a
+   word instead of "...", and ``remove_message_safe`` deletes that word with the phone step's
+   window (it uses ``had_reply_keyboard`` and ``need_reply_keyboard``), so no «✔️ Got it.» stays.
 """
 
 from __future__ import annotations
@@ -58,3 +62,16 @@ def test_the_dialog_id_generator_is_still_where_it_is_replaced() -> None:
 def test_the_dispatcher_still_closes_the_fsm_storage_as_its_only_shutdown_observer() -> None:
     dp = Dispatcher()
     assert [h.callback for h in dp.shutdown.handlers] == [dp.fsm.close]
+
+
+def test_the_message_manager_steps_overridden_still_exist_with_the_same_parameters() -> None:
+    from aiogram_dialog.manager.message_manager import MessageManager
+
+    expected = {
+        "remove_reply_kbd": ["self", "bot", "old_message"],
+        "remove_message_safe": ["self", "bot", "old_message", "new_message"],
+        "had_reply_keyboard": ["self", "old_message"],
+        "need_reply_keyboard": ["self", "new_message"],
+    }
+    for name, params in expected.items():
+        assert parameters(getattr(MessageManager, name)) == params, name

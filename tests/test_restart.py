@@ -30,7 +30,7 @@ async def test_checklist_survives_a_restart(make_app: Callable[[], App]) -> None
     assert resumed.last.button_texts[0].startswith("✅ 1.")
     await resumed.click("2. ")
     assert resumed.last.button_texts[1].startswith("✅ 2.")
-    await resumed.click("Готово")
+    await resumed.click("Показать итог")
     assert "✅ <b>Можно подавать: все документы (2) на руках.</b>" in resumed.last.text
 
 

@@ -22,7 +22,11 @@ async def stored_language(app: App, user_id: int) -> str | None:
 
 async def test_first_start_offers_languages_preselected_from_telegram(app: App, ru: ChatClient) -> None:
     await ru.send("/start")
-    assert ru.last.text == "🌐 Выберите язык общения:"
+    assert ru.last.text == (
+        "🤝 Кеңес мемлекеттік қызметтер бойынша көмектеседі: құжаттар, өтініштер, қабылдауға жазылу, шағымдар.\n"
+        "🤝 Кеңес помогает с государственными услугами: документы, заявления, запись на приём, жалобы.\n\n"
+        "🌐 Выберите язык общения:"
+    ), "what Kenes does, in both languages, above the choice"
     assert ru.last.button_texts == ["Қазақша", "✅ Русский"]
     assert await stored_language(app, ru.user_id) is None
 
@@ -42,6 +46,7 @@ async def test_saved_language_wins_over_telegram_language(app: App, ru: ChatClie
     await ru.send("/start")
     assert KK_MENU in ru.last.text
     await ru.send("/language")
+    assert ru.last.text == "🌐 Сөйлесу тілін таңдаңыз:", "a user who has chosen needs no introduction"
     assert ru.last.button_texts == ["✅ Қазақша", "Русский"]
     await ru.click("Русский")
     assert RU_MENU in ru.last.text
@@ -51,7 +56,8 @@ async def test_saved_language_wins_over_telegram_language(app: App, ru: ChatClie
 async def test_unsupported_telegram_language_falls_back_to_kazakh(app: App) -> None:
     english = app.client(language_code="en", user_id=777)
     await english.send("/start")
-    assert english.last.text == "🌐 Сөйлесу тілін таңдаңыз:"
+    assert english.last.text.endswith("\n\n🌐 Сөйлесу тілін таңдаңыз:")
+    assert english.last.text.startswith("🤝 Кеңес мемлекеттік қызметтер бойынша көмектеседі")
     assert english.last.button_texts == ["✅ Қазақша", "Русский"]
 
 

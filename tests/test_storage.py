@@ -190,3 +190,22 @@ async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
 
     async with engine.connect() as connection:
         assert await connection.run_sync(diff) == []
+
+
+async def test_drafts_migration_both_ways(empty_engine: AsyncEngine) -> None:
+    """0009 adds the drafts table on top of 0007 (kept rows of other tables untouched) and
+    takes it away again."""
+    await upgrade(empty_engine, "0007")
+    assert "drafts" not in await tables(empty_engine)
+    await upgrade(empty_engine, "0009")
+    assert "drafts" in await tables(empty_engine)
+    async with empty_engine.begin() as connection:
+        await connection.execute(text(
+            "INSERT INTO drafts (user_id, form, standard_id, data, saved_at, expires_at) "
+            "VALUES (1, 'application', 'atyrau_missionary', '{\"pos\": 4}', '2026-11-23 05:00:00', "
+            "'2026-11-30 05:00:00')"))
+    await downgrade(empty_engine, "0007")
+    assert "drafts" not in await tables(empty_engine)
+    await upgrade(empty_engine, "0009")
+    async with empty_engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM drafts"))).scalar() == 0
