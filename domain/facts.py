@@ -121,7 +121,8 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in (
     Fact("cost", "service", "overview", _s(lambda s: (s.free, s.cost if not s.free else None))),
     Fact("documents", "service", "documents", _documents),
     Fact("application", "service", "documents",
-         _s(lambda s: (s.application_form, tuple(s.application_fields)))),
+         # the fields hold lists (their parts), so they are compared by their JSON
+         _s(lambda s: (s.application_form, tuple(f.model_dump_json() for f in s.application_fields)))),
     Fact("submission", "service", "where", _s(lambda s: (s.form, s.submission))),
     Fact("receipt", "service", "where", _s(lambda s: s.proof_of_submission)),
     Fact("collect", "service", "where", _s(lambda s: s.collect)),

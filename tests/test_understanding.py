@@ -107,3 +107,11 @@ def test_context_is_not_the_question(understanding: Understanding, text: str, fa
 def test_no_service_named_is_remembered(understanding: Understanding) -> None:
     assert not understanding.parse("анықтамаға қандай құжаттар керек").service_named
     assert understanding.parse("әскери анықтамаға қандай құжаттар керек").service_named
+
+
+def test_every_fact_of_every_placement_can_be_grouped() -> None:
+    """Answers are grouped by their values: each must be comparable (the application's fields
+    hold lists since the form engine)."""
+    catalog = load_catalog()
+    for fact in FACTS:
+        assert group(catalog.placements, [fact]), fact
