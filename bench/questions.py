@@ -50,7 +50,7 @@ from bot.app import build_bot, build_dispatcher, build_fsm, build_services  # no
 from config import load_settings  # noqa: E402
 from domain.catalog import Placement  # noqa: E402
 from domain.clock import system_clock  # noqa: E402
-from domain.facts import FACTS, NO_FOCUS  # noqa: E402
+from domain.facts import FACTS, NO_FOCUS, bookable  # noqa: E402
 from storage.database import create_session_factory  # noqa: E402
 from understanding.normalize import fold  # noqa: E402
 
@@ -115,7 +115,7 @@ class Judge:
     def fact_text(self, placement: Placement, fact: str, locale: str) -> str:
         return self.renderer.render(
             "bench_fact.j2", locale, id=fact, s=placement.standard, office=placement.office, focus=NO_FOCUS,
-            indicators=self.catalog.indicators, bookable=False)
+            indicators=self.catalog.indicators, bookable=bookable(placement.standard))
 
     def asks(self, reply: str, locale: str) -> bool:
         return any(self.t(prompt, locale).split("}")[-1].strip() in reply for prompt in ASKS)

@@ -30,11 +30,17 @@ PURPOSE_COMPLAIN = "complain"
 ANSWERS = "answers"
 
 
-def asked_data(facts: Sequence[str], focus: Focus) -> dict[str, Any] | None:
-    """What a question asked, as kept in dialog data (``None``: no fact, the whole card)."""
+def asked_data(facts: Sequence[str], focus: Focus, service_named: bool = True) -> dict[str, Any] | None:
+    """What a question asked, as kept in dialog data (``None``: no fact, the whole card).
+    ``service_named`` is false when the question did not say which service ("справка алу
+    үшін не керек"): answers that differ by service then ask which one, not list each."""
     if not facts:
         return None
-    return {"facts": list(facts), "focus": {"indicators": list(focus.indicators), "documents": list(focus.documents)}}
+    data: dict[str, Any] = {"facts": list(facts),
+                            "focus": {"indicators": list(focus.indicators), "documents": list(focus.documents)}}
+    if not service_named:
+        data["unnamed"] = True
+    return data
 
 
 def asked_of(data: dict[str, Any] | None) -> tuple[list[str], Focus]:

@@ -5,7 +5,9 @@ placements a question may refer to): ask for the service, then the region, then 
 then the office, but only where the remaining placements differ. When the question asks
 facts that are the same for every remaining placement, they are answered at once ("ЦОН
 работает в субботу?" needs no centre); facts that differ in at most ``MAX_GROUPS`` ways are
-answered for each of them in one message ("Ақтау жұмыс уақыты", both Shymkent centres).
+answered for each of them in one message ("Ақтау жұмыс уақыты", both Shymkent centres),
+but answers that differ by service for a question that named none are listed only while
+they are short (else it asks which service).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from dialogs.common import (
 )
 from dialogs.states import ApplicationSG, BookingSG, CardSG, CatalogSG, ChecklistSG, ComplaintSG
 from domain.catalog import Placement
-from domain.facts import group
+from domain.facts import OFFICE_FACTS, group
 from domain.slots import bookable_standard
 from presentation.answers import compose
 
@@ -104,8 +106,13 @@ def decide(
     facts, focus = asked_of(asked)
     if facts and purpose == PURPOSE_CARD:
         groups = group(placements, facts, focus)
+        unnamed = bool(asked is not None and asked.get("unnamed"))
+        by_service = not set(facts) <= OFFICE_FACTS and len(
+            {frozenset(p.standard.service for p in g) for g in groups}) > 1
+        # Answers for services the question did not name are listed only while they stay short.
+        limit = MAX_ANSWER // 2 if unnamed and by_service else MAX_ANSWER
         if len(groups) == 1 or (len(groups) <= MAX_GROUPS and len(compose(
-                renderer_of(manager), catalog_of(manager), locale_of(manager), groups, facts, focus)) <= MAX_ANSWER):
+                renderer_of(manager), catalog_of(manager), locale_of(manager), groups, facts, focus)) <= limit):
             return Target(CardSG.fact, {GROUPS: [expand(g) for g in groups], ASKED: asked})
         placements = [g[0] for g in groups]
         members = {key_id(g[0].key): expand(g) for g in groups}

@@ -277,7 +277,9 @@ class Standard(_Model):
     proof_of_submission: Text
     collect: Text
     returns: Text | None = None
+    returns_working_days: int | None = None  # within how many working days they are returned
     storage: Text | None = None
+    storage_months: int | None = None  # how long an uncollected result is kept, as a number
     refusal_grounds: list[Text] = Field(default_factory=list)
     complaints: Complaints
     contacts: list[Contact] = Field(default_factory=list)

@@ -17,6 +17,7 @@ the documents it names ("копия удостоверения"). The focus is p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -88,6 +89,20 @@ def head_contacts(standard: Standard) -> list:
     return [c for c in standard.contacts if c.reception is not None]
 
 
+_SITE = re.compile(r"\bwww\.[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
+
+
+def websites(standard: Standard, office: Office) -> tuple[str, ...]:
+    """The web sites a standard names for a service: the office's or the standard's own, then
+    those of its higher bodies and contacts ("www.mod.kz" beside "www.minjust.kz")."""
+    found = [office.website or standard.website or ""]
+    texts = [standard.higher_body] + [c.reception for c in standard.contacts]
+    for text in texts:
+        if text is not None:
+            found += _SITE.findall(text.ru) + _SITE.findall(text.kk)
+    return tuple(dict.fromkeys(site.rstrip(".") for site in found if site))
+
+
 def bookable(standard: Standard) -> bool:
     """Whether Kenes books visits there (an office with visiting hours; the standards
     themselves have no advance booking)."""
@@ -106,19 +121,22 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in (
     Fact("cost", "service", "overview", _s(lambda s: (s.free, s.cost if not s.free else None))),
     Fact("documents", "service", "documents", _documents),
     Fact("application", "service", "documents",
-         _s(lambda s: (s.application_form, tuple(s.application_fields)))),
+         # the fields hold lists (their parts), so they are compared by their JSON
+         _s(lambda s: (s.application_form, tuple(f.model_dump_json() for f in s.application_fields)))),
     Fact("submission", "service", "where", _s(lambda s: (s.form, s.submission))),
     Fact("receipt", "service", "where", _s(lambda s: s.proof_of_submission)),
     Fact("collect", "service", "where", _s(lambda s: s.collect)),
-    Fact("returns", "service", "where", _s(lambda s: s.returns), present=lambda p: p.standard.returns is not None),
-    Fact("storage", "service", "where", _s(lambda s: s.storage), present=lambda p: p.standard.storage is not None),
+    Fact("returns", "service", "where", _s(lambda s: (s.returns, s.returns_working_days)),
+         present=lambda p: p.standard.returns is not None),
+    Fact("storage", "service", "where", _s(lambda s: (s.storage, s.storage_months)),
+         present=lambda p: p.standard.storage is not None),
     Fact("refusal", "service", "refusal", _s(lambda s: tuple(s.refusal_grounds))),
     Fact("complaint", "service", "complaints",
          _s(lambda s: (s.complaints.explains, s.complaints.addressee, s.complaints.court))),
     Fact("complaint_registration", "service", "complaints",
          _s(lambda s: (s.complaints.registered, s.complaints.proof, s.complaints.progress))),
     Fact("quality", "service", "quality", _quality, present=lambda p: bool(p.standard.quality or p.standard.survey)),
-    Fact("e_status", "service", "where", _s(lambda s: tuple(s.statuses)),
+    Fact("e_status", "service", "where", _s(lambda s: (tuple(s.statuses), s.collect)),
          present=lambda p: bool(p.standard.statuses)),
     Fact("booking", "service", "where", _s(bookable)),
     Fact("higher_body", "service", "contacts", _s(lambda s: s.higher_body),
@@ -126,7 +144,7 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in (
     Fact("address", "office", "where", _o(lambda o: (o.name, o.address, o.room, o.postal_code))),
     Fact("phone", "office", "contacts", lambda p, _f: (tuple(p.office.phones), tuple(
         (c.role, c.phone, c.room) for c in p.standard.contacts if c.phone))),
-    Fact("email", "office", "contacts", lambda p, _f: (p.office.email, p.office.website or p.standard.website)),
+    Fact("email", "office", "contacts", lambda p, _f: (p.office.email, websites(p.standard, p.office))),
     Fact("hours", "office", "where", _s(lambda s: (tuple(s.schedule.weekdays), s.schedule.opens, s.schedule.closes,
                                                    s.schedule.lunch))),
     Fact("head_reception", "office", "contacts", _s(lambda s: tuple(head_contacts(s)))),

@@ -96,8 +96,8 @@ async def answer(manager: DialogManager, placements: list[Placement], query: Que
     """Open the answer (or the card, or the step that tells the placements apart)."""
     depth = len(manager.current_stack().intents)
     mode = StartMode.NORMAL if depth < MAX_STACK_DEPTH else StartMode.RESET_STACK
-    await open_placements(manager, [list(p.key) for p in placements], asked=asked_data(query.facts, query.focus),
-                          mode=mode)
+    await open_placements(manager, [list(p.key) for p in placements],
+                          asked=asked_data(query.facts, query.focus, query.service_named), mode=mode)
 
 
 def create_router() -> Router:

@@ -14,7 +14,7 @@ from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain.catalog import WEEKDAYS, QualityRow, Text
-from domain.facts import head_contacts
+from domain.facts import head_contacts, websites
 from presentation import labels
 from presentation.formats import (
     format_day,
@@ -84,7 +84,7 @@ class Renderer:
                                 visit_status=labels.visit_status, complaint_status=labels.complaint_status,
                                 complaint_topic=labels.complaint_topic, complaint_outcome=labels.complaint_outcome,
                                 complaint_event=labels.complaint_event, actor_name=labels.actor_name,
-                                attachment_kind=labels.attachment_kind, head_contacts=head_contacts,
+                                attachment_kind=labels.attachment_kind, head_contacts=head_contacts, websites=websites,
                                 quality_values=lambda row: quality_values(row, i18n.current_locale, i18n.gettext))
         self.env.filters.update(
             time=localised(format_time_of_day),

@@ -67,6 +67,8 @@ async def test_facts_no_question_reached_before(ru: ChatClient, kk: ChatClient) 
     await ru.send("справку о службе не успел забрать, сколько хранят")
     assert "Центр хранит их 1 месяц" in ru.last.text
     await ru.send("что пишут в расписке в цоне")
+    assert ru.last.text == "Какая услуга вам нужна?", "the two certificates' receipts list different things"
+    await ru.click("🎖 Справка о воинской службе")
     assert "Выдаётся расписка о приёме документов, в которой указаны" in ru.last.text
     await kk.start_in("Қазақша")
     await kk.send("егов арқылы шетелдік басылым тіркеуде статустар қандай")
@@ -162,3 +164,120 @@ async def test_a_question_in_the_middle_of_a_checklist_keeps_it(ru: ChatClient) 
     await ru.click("⬅️")
     assert "Отметьте документы" in ru.last.text
     assert ru.last.button_texts[0].startswith("✅ 1."), "the tick is still there"
+
+
+# --- issue 13: the kinds of failure, each through the dispatcher, in both languages ----------------
+
+async def test_documents_with_errors_are_returned_in_one_working_day(ru: ChatClient, kk: ChatClient) -> None:
+    await kk.start_in("Қазақша")
+    await kk.send("әскери анықтама құжаттарында қате болса не болады")
+    assert "↩️ <b>1 жұмыс күні</b>: Құжаттарды ресімдеу кезінде қателіктер" in kk.last.text
+    await ru.start_in("Русский")
+    await ru.send("если в документах на справку льготнику ошибка, что будет")
+    assert "↩️ <b>1 рабочий день</b>: Если при оформлении выявлены ошибки" in ru.last.text
+    assert "🎖" not in ru.last.text, "only the certificate asked about"
+
+
+async def test_an_uncollected_result_is_kept_a_month(kk: ChatClient) -> None:
+    await kk.start_in("Қазақша")
+    await kk.send("миссионер куәлігін Ақтауда уақытында алмасам қанша сақталады")
+    assert "🗄 <b>1 айға дейін</b>: Белгіленген мерзімде алынбаған құжаттар бір ай бойы сақталады." in kk.last.text
+
+
+async def test_kazakh_voiced_endings_name_the_one_service(kk: ChatClient) -> None:
+    """«жеңілдігі» is a form of «жеңілдік»: the veterans' certificate alone, its term and extensions."""
+    await kk.start_in("Қазақша")
+    await kk.send("жеңілдігі бар адамдарға анықтама неше күнде дайын")
+    text = kk.last.text
+    assert "⏱ <b>3 жұмыс күні</b>" in text and "🎖" not in text
+    assert "⏳ <b>3 айға дейін</b>: Жақын шетелдегі мемлекеттердің мұрағатынан" in text
+
+
+async def test_a_term_with_a_missing_archive_answers_the_extension(ru: ChatClient) -> None:
+    await ru.start_in("Русский")
+    await ru.send("справку о службе делают сколько дней если архив не отвечает")
+    text = ru.last.text
+    assert "⏱ <b>3 рабочих дня</b>" in text and "⏳ <b>до 1 месяца</b>: Если нет сведений и информации" in text
+
+
+async def test_another_ending_is_not_a_typo(kk: ChatClient) -> None:
+    """«жазылып» (signing up) is not a misspelt «жазылым» (a subscription: another subject)."""
+    await kk.start_in("Қазақша")
+    await kk.send("ЦОН-ға онлайн жазылып барсам бола ма")
+    assert "📅 Стандартта алдын ала жазылу жоқ" in kk.last.text
+
+
+async def test_thanks_in_many_words_is_small_talk(ru: ChatClient, kk: ChatClient) -> None:
+    await ru.start_in("Русский")
+    await ru.send("спасибо большое")
+    assert ru.last.text.startswith("🙏 Пожалуйста!")
+    await kk.start_in("Қазақша")
+    await kk.send("рахмет сізге")
+    assert kk.last.text.startswith("🙏 Оқасы жоқ!")
+
+
+async def test_e_service_statuses_and_where_to_follow_them(kk: ChatClient) -> None:
+    await kk.start_in("Қазақша")
+    await kk.send("егов арқылы өтінім мәртебесін қайдан көремін")
+    text = kk.last.text
+    assert "1. Келіп түскен\n2. Жұмыста" in text and "«Қызметті алу тарихы»" in text
+
+
+async def test_every_web_site_the_standard_names(ru: ChatClient) -> None:
+    await ru.start_in("Русский")
+    await ru.send("на каком сайте почитать про справку о воинской службе")
+    assert "🌐 www.minjust.kz, www.mod.kz" in ru.last.text
+
+
+async def test_the_heads_reception_days_need_no_service(kk: ChatClient) -> None:
+    await kk.start_in("Қазақша")
+    await kk.send("Маңғыстау басқармасы бастығының қабылдау күндері")
+    assert "👤 Басқарма бастығы: Әр айдың екінші және төртінші сәрсенбісі, 15:00–18:00" in kk.last.text
+
+
+async def test_a_catalog_word_inside_another_subject_is_out_of_scope(kk: ChatClient) -> None:
+    await kk.start_in("Қазақша")
+    await kk.send("шетелдік журналистерді аккредиттеу")
+    assert kk.last.text.startswith("🙏 Бұл сұрақ бойынша мұнда көмектесе алмаймын")
+    assert "📍" not in kk.last.text and "🏢" not in kk.last.text
+
+
+async def test_no_service_named_and_answers_differ_asks_which(kk: ChatClient) -> None:
+    await kk.start_in("Қазақша")
+    await kk.send("анықтамаға қандай құжаттар керек")
+    assert kk.last.text == "Сізге қандай қызмет керек?"
+
+
+async def test_a_lost_military_id_points_to_the_archive_certificate(ru: ChatClient) -> None:
+    await ru.start_in("Русский")
+    await ru.send("дедушке справка для ветеранов нужна, а военный билет потерян")
+    text = ru.last.text
+    assert "Если он утерян, обратитесь в местный орган военного управления" in text
+    assert "📑 4. <b>Архивная справка из центрального архива Министерства обороны" in text
+
+
+async def test_an_indicators_words_without_quality_ask_the_procedure(kk: ChatClient) -> None:
+    await kk.start_in("Қазақша")
+    await kk.send("шетел БАҚ Ақтауда шағымдану тәртібі")
+    assert "📣 Шағымдану тәртібін түсіндіру және шағым дайындауға жәрдем көрсету басқармада" in kk.last.text
+    assert "235 кабинет" in kk.last.text
+
+
+async def test_a_complaints_registration(ru: ChatClient, kk: ChatClient) -> None:
+    await ru.start_in("Русский")
+    await ru.send("подал жалобу на сотрудника цона, как узнать что её зарегистрировали")
+    assert "🗂 Принятая жалоба регистрируется в журнале учёта информации Центра" in ru.last.text
+    await kk.start_in("Қазақша")
+    await kk.send("шағымым тіркелді ме қалай білемін, ХҚО")
+    assert "🗂 Қабылданған шағым Орталықтың ақпаратты есепке алу журналында тіркеледі" in kk.last.text
+
+
+async def test_another_certificate_of_the_centre_gets_no_fact(ru: ChatClient, kk: ChatClient) -> None:
+    """«справка о регистрации по месту жительства», «мекенжай туралы анықтама»: a ЦОН
+    certificate, but not one of these two; no address or window of the catalog is given."""
+    await ru.start_in("Русский")
+    await ru.send("справка о регистрации по месту жительства в цоне")
+    assert ru.last.text.startswith(ELSEWHERE) and "📥" not in ru.last.text
+    await kk.start_in("Қазақша")
+    await kk.send("ХҚО-дан мекенжай туралы анықтама")
+    assert kk.last.text.startswith("🙏 Бұл сұрақ бойынша мұнда көмектесе алмаймын")

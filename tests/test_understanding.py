@@ -81,3 +81,37 @@ def test_the_fact_index_groups_equal_answers() -> None:
     assert len(group(centres, ["deadline"])) == 1
     aktau = [p for p in catalog.placements if p.office.id == "psc_aktau"]
     assert FACTS["quality"].value_of(aktau[0], Focus(indicators=("1.2",))) != FACTS["quality"].value_of(aktau[0])
+
+
+def test_endings_typos_and_voiced_consonants() -> None:
+    """A Kazakh stem's voiced ending is the same word; a different last letter is another
+    ending, not a typo; a typo inside a long stem is still forgiven."""
+    from understanding.phrases import StemMatcher
+
+    match = StemMatcher()
+    assert match("женилдик", "женилдиги") and match("китап", "китабы")
+    assert not match("тапсыру", "тапсырдым") and not match("жазылым", "жазылып")
+    assert match("миссионер", "мисионерлер") and match("получит", "получт")
+
+
+@pytest.mark.parametrize(("text", "facts"), [
+    ("сдал документы в цон неделю назад, справки до сих пор нет", ("deadline", "extension")),
+    ("әскери анықтамаға тапсырған құжатта қате болса", ("returns",)),
+    ("подал жалобу в цон, её зарегистрировали?", ("complaint", "complaint_registration")),
+    ("в цоне очередь уже час, это нормально?", ("queue", "quality")),
+])
+def test_context_is_not_the_question(understanding: Understanding, text: str, facts: tuple[str, ...]) -> None:
+    assert set(understanding.parse(text).facts) == set(facts)
+
+
+def test_no_service_named_is_remembered(understanding: Understanding) -> None:
+    assert not understanding.parse("анықтамаға қандай құжаттар керек").service_named
+    assert understanding.parse("әскери анықтамаға қандай құжаттар керек").service_named
+
+
+def test_every_fact_of_every_placement_can_be_grouped() -> None:
+    """Answers are grouped by their values: each must be comparable (the application's fields
+    hold lists since the form engine)."""
+    catalog = load_catalog()
+    for fact in FACTS:
+        assert group(catalog.placements, [fact]), fact

@@ -31,7 +31,7 @@ from domain.catalog import CATALOG_DIR, Catalog, Placement
 from domain.facts import FACTS, NO_FOCUS, Focus
 from understanding.classifier import FactClassifier
 from understanding.normalize import words
-from understanding.phrases import FUZZY_MIN_STEM, Hit, PhraseIndex, StemMatcher
+from understanding.phrases import FUZZY_MIN_STEM, Hit, PhraseIndex, StemMatcher, stems_of
 
 Kind = Literal["facts", "card", "smalltalk", "out_of_scope", "unknown"]
 ORDINALS = {
@@ -40,6 +40,21 @@ ORDINALS = {
 CONJUNCTIONS = frozenset({"и", "жане", "плюс", "также", "тагы", "сонымен", "ещ", "еще", "ал", "а"})
 UNKNOWN_MIN = 4  # shorter unknown words are not taken as naming another subject
 KNOWN_PREFIX = 6
+HINTED_UNKNOWN = 2  # unknown words tolerated beside a fact and a hint of a service
+# The words that tie a certificate to its subject ("справка о ...", "справка для ...").
+CERTIFICATE_OF = frozenset({"о", "об", "про", "для", "с", "со", "из"})
+PRONOUNS = frozenset({"том", "тем", "чем", "себе", "нем", "неи", "них", "меня", "мне", "него", "нее", "нас"})
+# Quality cues that ask whether one's own case is normal.
+NORM = ("норм", "калыпты")
+# The bare words for documents (not "какие документы", "что нужно").
+BARE_DOCUMENTS = ("документ", "кужат", "бумаг", "кагаз")
+# What an indicator's words mean when no quality cue is near them ("шағымдану тәртібі" is how
+# to complain, "кезекте" the queue).
+INDICATOR_FACTS = {"1.1": "deadline", "1.2": "queue", "3.3": "submission", "4.1": "complaint", "4.2": "complaint",
+                   "4.3": "complaint", "4.4": "complaint"}
+# Facts that, asked about a complaint, mean its registration ("шағым қай кабинетке", "как
+# подтвердят, что жалобу приняли").
+COMPLAINT_PARTS = frozenset({"receipt", "address", "submission", "e_status"})
 GUESS_MARGIN = 0.0  # how far the classifier's best fact must be ahead of the second
 
 
@@ -57,6 +72,7 @@ class Query:
     number: int | None = None  # a centre's number within its city
     focus: Focus = NO_FOCUS
     smalltalk: str | None = None
+    service_named: bool = True  # false: the services are only guessed ("справка", "ЦОН")
     unknown: tuple[str, ...] = field(default=(), compare=False)  # words the vocabulary does not know
 
     @property
@@ -85,8 +101,9 @@ class Understanding:
         for fact, groups in data["facts"].items():
             if fact not in FACTS:
                 raise ValueError(f"understanding.toml: facts.{fact}: unknown fact")
-            entries += [(p, f"fact:{fact}", 1.0) for key, phrases in groups.items() if key != "weak"
-                        for p in phrases]
+            entries += [(p, f"fact:{fact}", 1.0) for key, phrases in groups.items()
+                        if key not in ("weak", "with_complaint") for p in phrases]
+            entries += [(p, f"fact_complaint:{fact}", 1.0) for p in groups.get("with_complaint", [])]
             entries += [(p, f"fact_weak:{fact}", 0.5) for p in groups.get("weak", [])]
         for code, phrases in data["indicators"].items():
             entries += [(p, f"indicator:{code}", 1.0) for p in phrases]
@@ -94,10 +111,19 @@ class Understanding:
             entries += [(p, f"document:{document}", 1.0) for p in phrases]
         for kind, phrases in data["smalltalk"].items():
             entries += [(p, f"small:{kind}", 1.0) for p in phrases]
-        entries += [(p, "oos", 1.0) for p in data["out_of_scope"]["topics"]]
+        entries += [(p, "context", 1.0) for phrases in data["context"].values() for p in phrases]
+        hard = [stems for p in data["out_of_scope"]["hard"] for stems in stems_of(p)]
+
+        def hardness(phrase: str) -> str:
+            """A topic that begins with a hard word ("аккредиттеу" with "аккредит") is hard too."""
+            first = words(phrase)[:1]
+            return "oos_hard" if first and any(len(h) == 1 and first[0].startswith(h[0].rstrip("!"))
+                                                   for h in hard) else "oos"
+
+        entries += [(p, hardness(p), 1.0) for p in data["out_of_scope"]["topics"]]
         entries += [(p, "oos_hard", 1.0) for p in data["out_of_scope"]["hard"]]
         with (path.parent / "out_of_scope.toml").open("rb") as fh:
-            entries += [(p, "oos", 1.0) for topic in tomllib.load(fh)["topics"] for p in topic["words"]
+            entries += [(p, hardness(p), 1.0) for topic in tomllib.load(fh)["topics"] for p in topic["words"]
                         if words(p) != ("паспорт",)]
         entries += self._places(catalog)
         self.index = PhraseIndex(entries, self.matcher)
@@ -134,26 +160,43 @@ class Understanding:
         unknown = tuple(t for i, t in enumerate(tokens) if i not in used and not self._known(t))
         services = self._services(found)
         specific = bool(found.get("service") or found.get("centre"))
+        # A document of the standards named with a weak sign of its service ("военный билет"
+        # with "справка") is as specific as the service.
+        named = specific or bool(found.get("document") and (found.get("service_weak") or "psc_certificate" in found))
         offices = frozenset(h.value.partition(":")[2] for h in found.get("office", [])) - {"egov"}
         # Another subject: a phrase naming it, or a single word naming it when no service of
         # the catalog is named ("магазин" in "продаём иностранные журналы в магазинах" is not one).
         if found.get("oos_hard") or any(len(h.positions) > 1 or not specific for h in found.get("oos", [])):
             return Query("out_of_scope", unknown=unknown)
+        if not (found.get("service") or found.get("service_weak")) and self._other_certificate(tokens, hits):
+            return Query("out_of_scope", unknown=unknown)
         office_kinds = frozenset(h.value.partition(":")[2] for h in found.get("office", []))
         regions, cities, centres = (frozenset(h.value.partition(":")[2] for h in found.get(k, []))
                                     for k in ("region", "city", "centre"))
-        facts = self._facts(found, self._clauses(tokens))
+        facts = self._facts(found, self._clauses(tokens), tokens)
+        if facts == ("documents",) and not found.get("fact") and (regions or cities or centres):
+            # "живу в Семее, нужна справка": only a need and a place said: where to go, and what to bring.
+            facts = ("address", "documents")
         focus = Focus(
             indicators=tuple(dict.fromkeys(h.value.partition(":")[2] for h in found.get("indicator", [])))
             if "quality" in facts else (),
             documents=tuple(dict.fromkeys(h.value.partition(":")[2] for h in found.get("document", [])))
             if "documents" in facts else (),
         )
+        if not found.get("service") and "egov" in office_kinds and not offices:
+            # The portal named and no service of the catalog outright: its e-services.
+            online = frozenset(p.standard.service for p in self.catalog.placements if p.standard.form != "paper")
+            services = online
         if not services and office_kinds:  # the kind of office tells the services
             services = frozenset(p.standard.service for p in self.catalog.placements
                                  if p.office.kind in office_kinds)
+        if "deadline" in facts and "extension" not in facts and found.get("service") and any(
+                p.standard.deadline.extensions for p in self.catalog.placements if p.standard.service in services):
+            # The term of a service named outright comes with the extensions its standard allows
+            # (an archive abroad, no records): "сколько делают, если архив молчит".
+            facts = tuple(f for f in facts for f in ((f, "extension") if f == "deadline" else (f,)))
         about = bool(services or office_kinds or centres)
-        if about and self.classifier is not None and not found.get("fact"):
+        if about and self.classifier is not None and not found.get("fact") and not found.get("fact_weak"):
             # No fact named outright ("военный билет назад отдадут?"): the statistical guess,
             # when it is a fact and clearly ahead.
             guess = self.classifier.guess(text)
@@ -166,11 +209,18 @@ class Understanding:
         # Words this vocabulary does not know, and nothing specific of the catalog named (a
         # certificate in general or eGov is not; a ЦОН or a department asked a fact is):
         # another subject.
-        if unknown and not specific and not (offices and facts) and len(max(unknown, key=len)) >= UNKNOWN_MIN:
+        # A fact asked about a certificate of the ЦОН or a weakly named service, with one or two
+        # words this vocabulary lacks ("жеткілікті ме", "срочно"), is still ours: another ЦОН
+        # certificate names its subject ("справка о ...", "... туралы анықтама", a topic).
+        hinted = bool(facts) and len(unknown) <= HINTED_UNKNOWN and bool(
+            found.get("service_weak") or "psc_certificate" in found)
+        if unknown and not named and not hinted and not (offices and facts) \
+                and len(max(unknown, key=len)) >= UNKNOWN_MIN:
             return Query("out_of_scope", unknown=unknown)
         return Query("facts" if facts else "card", facts=facts, services=services, office_kinds=office_kinds,
                      regions=regions, cities=cities, centres=centres, number=number, focus=focus,
-                     unknown=unknown)
+                     unknown=unknown,
+                     service_named=bool(found.get("service") or found.get("service_weak") or centres))
 
     def _known(self, token: str) -> bool:
         """Whether a word is ordinary in questions about these services: a filler word, a
@@ -201,6 +251,21 @@ class Understanding:
             return frozenset({"military_service_certificate", "benefits_certificate"})
         return frozenset()
 
+    def _other_certificate(self, tokens: list[str], hits: list[Hit]) -> bool:
+        """A certificate "о/об/для/с ..." («справка о регистрации по месту жительства»,
+        «справка для визы») or «... туралы анықтама» naming no service of the catalog: another
+        certificate of the ЦОН, not one of these two."""
+        ours = {p for h in hits if h.value.startswith(("service", "document")) for p in h.positions}
+        for index, token in enumerate(tokens):
+            if token.startswith("справк") and index + 2 < len(tokens) and tokens[index + 1] in CERTIFICATE_OF \
+                    and index + 2 not in ours and tokens[index + 2] not in PRONOUNS \
+                    and tokens[index + 2] not in self.filler:  # "справка для деда": for whom, not what
+                return True
+            if token.startswith("аныктама") and index >= 2 and tokens[index - 1] == "туралы" \
+                    and index - 2 not in ours:
+                return True
+        return False
+
     @staticmethod
     def _clauses(tokens: list[str]) -> list[int]:
         """The clause of each word: a question asking two things joins them with "и", "және"..."""
@@ -212,19 +277,42 @@ class Understanding:
         return out
 
     @staticmethod
-    def _facts(found: dict[str, list[Hit]], clauses: list[int]) -> tuple[str, ...]:
+    def _facts(found: dict[str, list[Hit]], clauses: list[int], tokens: list[str]) -> tuple[str, ...]:
         """The facts asked, clause by clause: a clause's strong cues, else its weak ones; in a
         clause about a quality indicator, only the indicator ("какая доля ждёт в очереди не
         больше 40 минут" asks the indicator, not the queue)."""
-        hits = sorted(found.get("fact", []) + found.get("fact_weak", []), key=lambda h: h.positions)
+        hits = found.get("fact", []) + found.get("fact_weak", [])
+        if any(h.value == "fact:complaint" for h in hits):
+            hits += [Hit(f"fact:{h.value.partition(':')[2]}", h.positions, h.weight)
+                     for h in found.get("fact_complaint", [])]
+        taken = {p for h in hits for p in h.positions}
+        hits += [Hit(f"fact:{INDICATOR_FACTS[code]}", h.positions, h.weight) for h in found.get("indicator", [])
+                 if (code := h.value.partition(":")[2]) in INDICATOR_FACTS and not taken & set(h.positions)]
+        hits = sorted(hits, key=lambda h: h.positions)
         by_clause: dict[int, list[Hit]] = {}
         for hit in hits:
             by_clause.setdefault(clauses[hit.positions[0]], []).append(hit)
         facts: list[str] = []
+        complaint = any(h.value in ("fact:complaint", "fact:complaint_registration") for h in hits)
         for clause_hits in by_clause.values():
             strong = [h for h in clause_hits if h.value.startswith("fact:")]
             chosen = [h.value.partition(":")[2] for h in strong or clause_hits]
-            facts += ["quality"] if "quality" in chosen else chosen
+            if "quality" in chosen:
+                # The indicator, not the procedure it measures ("какая доля ждёт в очереди не
+                # больше 40 минут"); but "очередь уже час, это нормально?" compares one's own
+                # wait with the rule: the queue too.
+                norm = any(tokens[i].startswith(NORM) for h in clause_hits if h.value.endswith(":quality")
+                           for i in h.positions)
+                chosen = ["quality"] + [f for f in chosen if norm and f == "queue"]
+            if len(set(chosen)) > 1 and "documents" in chosen and all(
+                    len(h.positions) == 1 and tokens[h.positions[0]].startswith(BARE_DOCUMENTS)
+                    for h in clause_hits if h.value.endswith(":documents")):
+                # "құжатта қате болса", "документы не забрал": the documents are what the
+                # other fact is about, not a question of their own.
+                chosen = [f for f in chosen if f != "documents"]
+            if complaint:  # where a complaint is handed in, its proof: the complaint's registration
+                chosen = ["complaint_registration" if f in COMPLAINT_PARTS else f for f in chosen]
+            facts += chosen
         if not found.get("fact") and len(facts) > 1:  # weak cues only: the first
             facts = facts[:1]
         return tuple(dict.fromkeys(facts))
@@ -312,8 +400,9 @@ def candidates(catalog: Catalog, query: Query) -> Candidates:
 
     if query.services:
         narrow(lambda p: p.standard.service in query.services)
-    if query.office_kinds:
-        narrow(lambda p: p.office.kind in query.office_kinds)
+    kinds = query.office_kinds - {"egov"}
+    if kinds:
+        narrow(lambda p: p.office.kind in kinds)
     if query.regions:
         narrow(lambda p: p.standard.region in query.regions
                or catalog.cities[p.office.city_id].region in query.regions, place=True)
@@ -322,6 +411,8 @@ def candidates(catalog: Catalog, query: Query) -> Candidates:
                and (p.office.city_id in query.cities or p.office.named_after in query.cities))
     if query.cities:
         narrow(lambda p: p.office.city_id in query.cities or p.office.named_after in query.cities, place=True)
+    if "egov" in query.office_kinds:  # the portal only where the places named have it
+        narrow(lambda p: p.office.kind == "egov")
     if query.centres:
         narrow(lambda p: p.office.id in query.centres)
     if query.number is not None:

@@ -48,6 +48,18 @@ def stems_of(phrase: str) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(r for r in runs if r))
 
 
+# Kazakh voiceless stem-final consonants voice before a vowel ending (қ→ғ, к→г, п→б):
+# «жеңілдік» → «жеңілдігі», «кітап» → «кітабы». Letters are folded (қ→к, ғ→г).
+_VOICED = {"к": "г", "п": "б"}
+
+
+def alternates(stem: str, word: str) -> bool:
+    """Whether ``word`` is a Kazakh form of ``stem`` with its last consonant voiced."""
+    voiced = _VOICED.get(stem[-1])
+    return (voiced is not None and len(stem) >= 4 and len(word) > len(stem)
+            and word.startswith(stem[:-1]) and word[len(stem) - 1] == voiced)
+
+
 @dataclass
 class StemMatcher:
     """Whether a word is a form of a stem, remembering what it was asked."""
@@ -72,9 +84,13 @@ class StemMatcher:
             return stem == word
         if len(stem) <= SHORT_STEM:
             return word.startswith(stem) and len(word) <= len(stem) + 3
-        if word.startswith(stem):
+        if word.startswith(stem) or alternates(stem, word):
             return True
         if len(stem) < FUZZY_MIN_STEM or len(word) < len(stem) - 1 or word in self.exact or word in self.known:
+            return False
+        if word.startswith(stem[:-1]):
+            # Only the stem's last letter differs: another ending of the same root ("тапсырдым"
+            # is not a misspelt "тапсыру", "жазылып" not "жазылым"), not a typo.
             return False
         return any(
             Levenshtein.distance(stem, word[:size], score_cutoff=1) <= 1
@@ -102,7 +118,7 @@ class Entry:
 class PhraseIndex:
     """Phrases with the values each stands for; :meth:`find` lists the hits in a question.
 
-    Where phrases overlap, the one matched with fewer typos wins, then the one with more
+    Where phrases overlap, the one with more words matched without a typo wins, then the one with more
     words, then the longer one; a word is used by one phrase (and all its values) at most.
     """
 
@@ -122,7 +138,7 @@ class PhraseIndex:
 
     def find(self, tokens: Sequence[str], used: set[int] | None = None) -> list[Hit]:
         used = set() if used is None else used
-        found: list[tuple[tuple[int, int, int, int], Entry, int]] = []
+        found: list[tuple[tuple[int, int, int, int, int], Entry, int]] = []
         for start, token in enumerate(tokens):
             for rank, entry in self._by_letter.get(token[0], ()):
                 end = start + len(entry.stems)
@@ -132,9 +148,13 @@ class PhraseIndex:
                 for stem, word in zip(entry.stems, tokens[start:end], strict=True):
                     if not self.matcher(stem, word):
                         break
-                    typos += not word.startswith(stem.rstrip(EXACT))
+                    bare = stem.rstrip(EXACT)
+                    typos += not (word.startswith(bare) or alternates(bare, word))
                 else:
-                    found.append(((typos, -len(entry.stems), rank, start), entry, start))
+                    # More words matched without a typo first, then more words ("где получть"
+                    # is one phrase with a typo, not "где" alone), then fewer typos, longer.
+                    found.append(((-(len(entry.stems) - typos), -len(entry.stems), typos, rank, start), entry,
+                                  start))
         hits: list[Hit] = []
         for _order, entry, start in sorted(found, key=lambda item: item[0]):
             positions = tuple(range(start, start + len(entry.stems)))
