@@ -36,7 +36,6 @@ from api.app import RegistryContext, create_app
 from api.server import ApiServer
 from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, SeenUpdates
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
-from bot.notifier import DeadlineWatch, OutboxWorker, Pacing
 from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
 from config import SUPPORTED_LOCALES, Settings
@@ -48,6 +47,8 @@ from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.hours import DeskHours
 from domain.slots import BookingConfig
 from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
+from jobs.daily import DeadlineWatch
+from jobs.outbox import OutboxWorker, Pacing
 from jobs.scans import MB, AttachmentDownloader
 from presentation.filters import NotDialogButton
 from presentation.i18n import N_, LanguageMiddleware, create_i18n

@@ -1,7 +1,7 @@
 """What the applicant, the complainant and the clerks' chat are told, in which language, and
 under which buttons: notices rendered into the outbox in the same transaction as the change
 they announce (the services call these through their ``Notices`` protocols). Delivery is the
-outbox worker's (bot/notifier.py); this module only decides the words and the buttons."""
+outbox worker's (jobs/outbox.py); this module only decides the words and the buttons."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class OutboxNotices:
         self.catalog = catalog
         self.default_locale = default_locale
         self.clerk_chat_id = clerk_chat_id
-        self.wake = wake or (lambda: None)
+        self.wake = wake or (lambda: None)  # the outbox worker's, called after the commit
 
     def context(self, case: Case) -> dict[str, Any]:
         placement = self.catalog.placement(case.standard_id, case.office_id)
@@ -69,8 +69,7 @@ class OutboxNotices:
             complaint_id=owner.id if isinstance(owner, Complaint) else None,
             reply_markup=markup.model_dump(exclude_none=True) if markup else None,
             status="pending", attempts=0,
-        ))
-        self.wake()
+        ), wake=self.wake)
 
     async def case_submitted(self, repositories: Repositories, case: Case) -> None:
         """Tell the clerks' chat about a new application."""
@@ -180,9 +179,8 @@ class OutboxNotices:
             repositories.outbox.add(OutboxMessage(
                 chat_id=booking.user_id, user_id=booking.user_id, kind=kind, booking_id=booking.id, text=text,
                 reply_markup=markup.model_dump(exclude_none=True), status="pending", attempts=0,
-                available_at=moment,
-            ))
-        self.wake()
+                due_at=moment,
+            ), wake=self.wake)
 
     def survey_texts(self) -> list[Any]:
         """The survey's two questions, from the standard that has them (the e-service regulation)."""

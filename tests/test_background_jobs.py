@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 
 from sqlalchemy import select
 
-from bot.notifier import DeadlineWatch
 from domain.deadlines import ALMATY
 from domain.lifecycle import Action
+from jobs.daily import DeadlineWatch
 from storage.models import OutboxMessage
 from tests.conftest import CLERK_CHAT_ID, App, FakeClock
 from tests.test_case_service import add_user, service, submit

@@ -11,8 +11,8 @@ import pytest
 from aiogram.methods import SendMessage
 from sqlalchemy import select
 
-from bot.notifier import OutboxWorker
 from domain.deadlines import ALMATY
+from jobs.outbox import OutboxWorker
 from services.bookings import BookingError, BookingService, parse_number, waited_minutes
 from storage.models import Booking, OutboxMessage
 from storage.repositories import Repositories

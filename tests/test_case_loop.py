@@ -9,7 +9,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import Chat, Message, Update
 from sqlalchemy import select
 
-from bot.notifier import OutboxWorker
+from jobs.outbox import OutboxWorker
 from storage.models import Case, SurveyAnswer
 from tests.conftest import CLERK_CHAT_ID, CLERK_ID, App, FakeClock
 from tests.telegram import ChatClient, _now

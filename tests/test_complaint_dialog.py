@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.notifier import DeadlineWatch
+from jobs.daily import DeadlineWatch
 from storage.models import Complaint, OutboxMessage
 from tests.conftest import CLERK_CHAT_ID, App, FakeClock
 from tests.telegram import ChatClient
