@@ -46,7 +46,18 @@ from domain.clock import Clock, system_clock
 from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.hours import DeskHours
 from domain.slots import BookingConfig
-from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
+from handlers import (
+    bookings,
+    clerks,
+    commands,
+    complaints,
+    errors,
+    fallback,
+    handoff,
+    notices,
+    questions,
+    survey,
+)
 from jobs.daily import DeadlineWatch
 from jobs.outbox import OutboxWorker, Pacing
 from jobs.scans import MB, AttachmentDownloader
@@ -212,6 +223,7 @@ def build_dispatcher(
         commands.create_router(),
         survey.create_router(),
         bookings.create_router(),
+        notices.create_router(),
         questions.create_router(),
         fallback.create_messages_router(),
     )

@@ -57,8 +57,8 @@ async def _explain(manager: DialogManager, message: Message, text: str) -> None:
 async def on_start(start_data: Any, manager: DialogManager) -> None:
     data = start_data if isinstance(start_data, dict) else {}
     manager.dialog_data.update({
-        STANDARD: data.get(STANDARD), OFFICE: data.get(OFFICE), CASE: None, TOPIC: None, TEXT: None, FILES: [],
-        NAME: None, PHONE: None, NUMBER: None, REVIEWING: False,
+        STANDARD: data.get(STANDARD), OFFICE: data.get(OFFICE), CASE: data.get(CASE), TOPIC: None, TEXT: None,
+        FILES: [], NAME: None, PHONE: None, NUMBER: None, REVIEWING: False,
         FIRST: "topic" if data.get(STANDARD) else "about",
     })
     # The name and phone of the user's latest application, to keep with one press.

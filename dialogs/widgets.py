@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import Bot, F
@@ -42,8 +44,30 @@ class Input(MessageInput):
         super().__init__(func, filter=None if ContentType.ANY in types else Is(F.content_type.in_(types)))
 
 
+# A message whose inline buttons stay when one of them opens a dialog (see keeping_buttons).
+_KEEP_BUTTONS: ContextVar[int | None] = ContextVar("keep_buttons", default=None)
+
+
+@contextmanager
+def keeping_buttons(message: object) -> Iterator[None]:
+    """While a dialog is started from a button under ``message`` (a notice), leave that
+    message's buttons in place: aiogram-dialog would take them off as if it were the previous
+    dialog's message, and the notice's other buttons (book, hours, complain) would be gone."""
+    token = _KEEP_BUTTONS.set(getattr(message, "message_id", None))
+    try:
+        yield
+    finally:
+        _KEEP_BUTTONS.reset(token)
+
+
 class KenesMessageManager(MessageManager):
-    """aiogram-dialog's message manager, removing a reply keyboard with a word instead of "..."."""
+    """aiogram-dialog's message manager, removing a reply keyboard with a word instead of "...",
+    and leaving a notice's buttons in place (``keeping_buttons``)."""
+
+    async def remove_inline_kbd(self, bot: Bot, old_message: OldMessage | None) -> Message | None:
+        if old_message is not None and old_message.message_id == _KEEP_BUTTONS.get():
+            return None
+        return await super().remove_inline_kbd(bot, old_message)
 
     async def remove_reply_kbd(self, bot: Bot, old_message: OldMessage | None) -> Message | None:
         if not old_message:

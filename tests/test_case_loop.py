@@ -82,8 +82,10 @@ async def test_the_whole_loop(app: App, clock: FakeClock) -> None:
     received = await deliver(app, clock, applicant)
     assert received == [
         f"⚙️ Ваше заявление № {number} принято в работу.\n🏅 Справка лицам, имеющим льготы (участники ВОВ, "
-        "ликвидаторы аварии на ЧАЭС, воины-интернационалисты)\n⏱ Срок исполнения: 26 ноября 2026\u202fг."
+        "ликвидаторы аварии на ЧАЭС, воины-интернационалисты)\n⏱ Срок исполнения: 26 ноября 2026\u202fг.\n"
+        "Когда результат будет готов, мы напишем вам здесь."
     ]
+    assert applicant.last.button_texts == ["📂 Моё заявление", "📣 Подать жалобу"]
 
     clock.advance(days=1)
     await officer.click("Готово")
