@@ -101,6 +101,7 @@ class OutboxWorker:
         lease: timedelta = SEND_LEASE,
         send_timeout: float = SEND_TIMEOUT,
         max_attempts: int = 50,
+        concurrency: int = 2,
     ) -> None:
         if lease.total_seconds() <= send_timeout:
             raise ValueError("the lease of a message being sent must outlast the send timeout")
@@ -114,6 +115,7 @@ class OutboxWorker:
         self.lease = lease
         self.send_timeout = send_timeout
         self.max_attempts = max_attempts
+        self.concurrency = concurrency
         self._recent: deque[datetime] = deque()
         self._chat_last: dict[int, datetime] = {}
         self._paused_until: datetime | None = None
@@ -156,28 +158,48 @@ class OutboxWorker:
             await session.commit()
         tried: set[int] = set()
         waiting: dict[int, float] = {}
+        in_flight: set[asyncio.Task[None]] = set()
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def deliver(row: OutboxMessage) -> None:
+            try:
+                if await self._deliver(row, token) == "later":
+                    waiting[row.chat_id] = 0.0
+            finally:
+                slots.release()
+
         try:
             for row in rows:
                 if row.chat_id in waiting:  # keep each chat's order: its next message waits too
                     continue
-                now = self.clock()
-                chat_wait = self._chat_wait(row.chat_id, now)
+                chat_wait = self._chat_wait(row.chat_id, self.clock())
                 if chat_wait > 0:
                     waiting[row.chat_id] = chat_wait
                     continue
-                await self._global_pace()
+                await slots.acquire()
+                if self._paused():
+                    slots.release()
+                    break
                 tried.add(row.id)
-                outcome = await self._deliver(row, token)
-                if outcome == "paused" and self._paused_until is not None:
-                    return (self._paused_until - self.clock()).total_seconds()
-                if outcome == "later":
-                    waiting[row.chat_id] = 0.0
+                self._chat_last[row.chat_id] = self.clock()
+                task = asyncio.create_task(deliver(row))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
         finally:
+            # A few sends run at once (``concurrency``), so that the time each one waits for
+            # the database and for Telegram's answer does not hold back the others: the
+            # rate is the pacing's, not one round trip after another.
+            outcomes = await asyncio.gather(*in_flight, return_exceptions=True) if in_flight else []
             untried = [r.id for r in rows if r.id not in tried]
             if untried:
                 async with self.sessions() as session:
                     await Repositories(session).outbox.release(untried, token)
                     await session.commit()
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        if self._paused() and self._paused_until is not None:
+            return (self._paused_until - self.clock()).total_seconds()
         if len(rows) == self.batch:  # a full batch: there may be more due right now
             return min(waiting.values(), default=0.0)
         done = {r.chat_id for r in rows if r.id in tried and r.chat_id not in waiting}
@@ -187,6 +209,9 @@ class OutboxWorker:
             now = self.clock()
             waiting.update({chat: self._chat_wait(chat, now) for chat in more})
         return min(waiting.values(), default=None)
+
+    def _paused(self) -> bool:
+        return self._paused_until is not None and self.clock() < self._paused_until
 
     def _chat_wait(self, chat_id: int, now: datetime) -> float:
         last = self._chat_last.get(chat_id)
@@ -201,6 +226,7 @@ class OutboxWorker:
             while self._recent and now - self._recent[0] >= window:
                 self._recent.popleft()
             if len(self._recent) < self.pacing.per_second:
+                self._recent.append(now)  # this send's place in the second, taken at once
                 return
             await self.sleep((self._recent[0] + window - now).total_seconds())
 
@@ -225,11 +251,17 @@ class OutboxWorker:
                 return "dropped"
             await session.commit()
         markup = InlineKeyboardMarkup.model_validate(row.reply_markup) if row.reply_markup else None
+        await self._global_pace()  # the place in the second is taken right before the request
+        if self._paused():  # a 429 came back meanwhile to a send running beside this one
+            await self._retry(row, (self._paused_until - self.clock()).total_seconds(),  # type: ignore[operator]
+                              "waiting out flood control", count=False)
+            return "paused"
         try:
-            self._recent.append(self.clock())
-            self._chat_last[row.chat_id] = self.clock()
-            message = await self.bot.send_message(row.chat_id, row.text, reply_markup=markup,
-                                                  request_timeout=int(self.send_timeout))
+            try:
+                message = await self.bot.send_message(row.chat_id, row.text, reply_markup=markup,
+                                                      request_timeout=int(self.send_timeout))
+            finally:  # the chat's next message waits a second from the answer, not only from the start
+                self._chat_last[row.chat_id] = max(self._chat_last.get(row.chat_id, self.clock()), self.clock())
         except TelegramRetryAfter as exc:
             self._paused_until = self.clock() + timedelta(seconds=exc.retry_after)
             await self._retry(row, exc.retry_after, str(exc), count=False)
