@@ -7,8 +7,9 @@ in the transaction of the change they announce; every statement run here lives i
 * **fast**: the transaction that adds a notice wakes the worker once it has committed
   (``OutboxRepository.add(..., wake=...)``), so a notice goes out within a few milliseconds of
   the clerk's action instead of at the next poll;
-* **paced**: at most ``per_second`` messages a second overall and one a second per chat;
-  a 429 pauses delivery for its ``retry_after``;
+* **paced**: at most ``per_second`` messages a second overall and one a second per chat,
+  ``concurrency`` (two) sends at once so that round trips do not eat into the rate; a 429
+  pauses delivery for its ``retry_after``;
 * **in order**: a chat's next message is not claimed while an earlier one is still pending,
   retrying, claimed or being sent, also across crashes and restarts;
 * **once**: a message is marked ``sending`` (committed) before its request leaves, under a
