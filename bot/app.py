@@ -36,7 +36,6 @@ from api.app import RegistryContext, create_app
 from api.server import ApiServer
 from bot.dedup import DatabaseSeenUpdates, DuplicateUpdates, RedisSeenUpdates, SeenUpdates
 from bot.middlewares import DatabaseMiddleware, InFlightUpdates, UserMiddleware
-from bot.notifier import DeadlineWatch, OutboxWorker, Pacing
 from bot.requests import FloodWait, HandlingDispatcher, OneAnswerPerPress
 from bot.webhook import serve_webhook
 from config import SUPPORTED_LOCALES, Settings
@@ -62,8 +61,21 @@ from domain.clock import Clock, system_clock
 from domain.deadlines import CalendarOverrides, WorkingCalendar
 from domain.hours import DeskHours
 from domain.slots import BookingConfig
-from handlers import bookings, clerks, commands, complaints, errors, fallback, handoff, questions, survey
+from handlers import (
+    bookings,
+    clerks,
+    commands,
+    complaints,
+    errors,
+    fallback,
+    handoff,
+    notices,
+    questions,
+    survey,
+)
 from handlers import console as console_handlers
+from jobs.daily import DeadlineWatch
+from jobs.outbox import OutboxWorker, Pacing
 from jobs.scans import MB, AttachmentDownloader
 from presentation.filters import NotDialogButton
 from presentation.i18n import N_, LanguageMiddleware, create_i18n
@@ -220,6 +232,7 @@ def build_dispatcher(
         commands.create_router(),
         survey.create_router(),
         bookings.create_router(),
+        notices.create_router(),
         questions.create_router(),
         fallback.create_messages_router(),
     )
@@ -354,10 +367,8 @@ async def run(settings: Settings) -> None:
     services.notices.wake = worker.wake
     downloader = AttachmentDownloader(bot, sessions, settings.file_store_dir, services.notices, clock=clock,
                                       max_bytes=settings.max_upload_mb * MB)
-    watch = DeadlineWatch(sessions, services.catalog, services.calendar, services.notices, services.renderer,
-                          clerk_chat_id=settings.clerk_chat_id, locale=settings.default_locale,
-                          at=settings.digest_time, complaint_review_days=settings.complaint_review_days,
-                          clock=clock)
+    watch = DeadlineWatch(services.units(sessions), services.renderer, clerk_chat_id=settings.clerk_chat_id,
+                          locale=settings.default_locale, at=settings.digest_time)
     # What start-up built (the catalog, templates, vocabulary, dispatcher) lives as long as the
     # process: kept out of the garbage collector's full passes, which otherwise stop the bot
     # for a fraction of a second each time they walk it.

@@ -126,7 +126,7 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
     if await drafts.started_from_draft(data, manager, drafts.COMPLAINT, ENGINE):
         return
     manager.dialog_data.update({
-        STANDARD: data.get(STANDARD), OFFICE: data.get(OFFICE), CASE: None, TOPIC: None, TEXT_KEY: None,
+        STANDARD: data.get(STANDARD), OFFICE: data.get(OFFICE), CASE: data.get(CASE), TOPIC: None, TEXT_KEY: None,
         FILES_KEY: [], NAME_KEY: None, PHONE_KEY: None, NUMBER: None, POS: 0,
         FIRST: "topic" if data.get(STANDARD) else "about",
     })

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
-from contextlib import suppress
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, F
@@ -73,11 +74,28 @@ class Input(MessageInput):
         super().__init__(func, filter=None if ContentType.ANY in types else Is(F.content_type.in_(types)))
 
 
+# A message whose inline buttons stay when one of them opens a dialog (see keeping_buttons).
+_KEEP_BUTTONS: ContextVar[int | None] = ContextVar("keep_buttons", default=None)
+
+
+@contextmanager
+def keeping_buttons(message: object) -> Iterator[None]:
+    """While a dialog is started from a button under ``message`` (a notice), leave that
+    message's buttons in place: aiogram-dialog would take them off as if it were the previous
+    dialog's message, and the notice's other buttons (book, hours, complain) would be gone."""
+    token = _KEEP_BUTTONS.set(getattr(message, "message_id", None))
+    try:
+        yield
+    finally:
+        _KEEP_BUTTONS.reset(token)
+
+
 class KenesMessageManager(MessageManager):
     """aiogram-dialog's message manager, removing a reply keyboard with a word instead of "...";
-    and, when a window with a reply keyboard (the phone step) is replaced rather than kept,
-    removing the keyboard without leaving a «✔️ Got it.» behind: the removal message is
-    deleted with the window once Telegram has delivered it."""
+    when a window with a reply keyboard (the phone step) is replaced rather than kept, removing
+    the keyboard without leaving a «✔️ Got it.» behind (the removal message is deleted with the
+    window once Telegram has delivered it); and leaving a notice's buttons in place
+    (``keeping_buttons``)."""
 
     async def remove_message_safe(self, bot: Bot, old_message: OldMessage, new_message: NewMessage | None) -> None:
         removal = None
@@ -87,6 +105,12 @@ class KenesMessageManager(MessageManager):
         if removal is not None:
             with suppress(TelegramAPIError):
                 await bot.delete_message(chat_id=removal.chat.id, message_id=removal.message_id)
+
+
+    async def remove_inline_kbd(self, bot: Bot, old_message: OldMessage | None) -> Message | None:
+        if old_message is not None and old_message.message_id == _KEEP_BUTTONS.get():
+            return None
+        return await super().remove_inline_kbd(bot, old_message)
 
     async def remove_reply_kbd(self, bot: Bot, old_message: OldMessage | None) -> Message | None:
         if not old_message:

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import I18n
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from dialogs.states import MyBookingsSG
+from dialogs.widgets import keeping_buttons
 from presentation.callbacks import BookingAction
 from presentation.filters import PRIVATE
 from presentation.labels import booking_error
@@ -30,8 +31,9 @@ async def cancel_from_reminder(callback: CallbackQuery, callback_data: BookingAc
         await callback.answer(booking_error(error, i18n.current_locale), show_alert=True)
         return
     await callback.answer()
-    await dialog_manager.start(MyBookingsSG.cancel, data={"number": booking.number},
-                               mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
+    with keeping_buttons(callback.message):  # the reminder keeps its «Hours today»
+        await dialog_manager.start(MyBookingsSG.cancel, data={"number": booking.number},
+                                   mode=StartMode.RESET_STACK, show_mode=ShowMode.SEND)
 
 
 def create_router() -> Router:

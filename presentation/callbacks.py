@@ -81,3 +81,21 @@ class VisitAction(CallbackData, prefix="vs"):
 
     number: str
     event: str
+
+
+class CaseNoticeAction(CallbackData, prefix="cn"):
+    """A button under a notice about a case: what the applicant can do next.
+
+    ``action``: ``open`` (the case's screen), ``book`` (book a visit to the office, e.g. to
+    collect the result), ``hours`` (the office's hours today), ``complain`` (a complaint about
+    the case).
+    """
+
+    action: str
+    number: str
+
+
+class ComplaintOpen(CallbackData, prefix="co"):
+    """«My complaint» under a notice about a complaint: the complaint's screen."""
+
+    number: str

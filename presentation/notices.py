@@ -1,13 +1,13 @@
 """What the applicant, the complainant and the clerks' chat are told, in which language, and
 under which buttons: notices rendered into the outbox in the same transaction as the change
 they announce (the services call these through their ``Notices`` protocols). Delivery is the
-outbox worker's (bot/notifier.py); this module only decides the words and the buttons."""
+outbox worker's (jobs/outbox.py); this module only decides the words and the buttons."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext
@@ -15,9 +15,16 @@ from aiogram.utils.i18n import gettext
 from domain.catalog import Catalog
 from domain.complaints import EXTERNAL_USER_ID, ComplaintAction, addressee
 from domain.lifecycle import Status
-from domain.slots import reminder_times
+from domain.slots import bookable_standard, reminder_times
 from domain.surveys import SURVEY_ANSWERS, survey_questions
-from presentation.callbacks import BookingAction, ComplaintSurveyAnswer, SurveyAnswer, VisitSurveyAnswer
+from presentation.callbacks import (
+    BookingAction,
+    CaseNoticeAction,
+    ComplaintOpen,
+    ComplaintSurveyAnswer,
+    SurveyAnswer,
+    VisitSurveyAnswer,
+)
 from presentation.labels import survey_answer_labels
 from presentation.rendering import Renderer
 from storage.models import Attachment, Booking, Case, CaseEvent, Complaint, ComplaintEvent, OutboxMessage
@@ -51,7 +58,7 @@ class OutboxNotices:
         self.catalog = catalog
         self.default_locale = default_locale
         self.clerk_chat_id = clerk_chat_id
-        self.wake = wake or (lambda: None)
+        self.wake = wake or (lambda: None)  # the outbox worker's, called after the commit
 
     def context(self, case: Case) -> dict[str, Any]:
         placement = self.catalog.placement(case.standard_id, case.office_id)
@@ -77,8 +84,7 @@ class OutboxNotices:
             complaint_id=owner.id if isinstance(owner, Complaint) else None,
             reply_markup=markup.model_dump(exclude_none=True) if markup else None,
             status="pending", attempts=0,
-        ))
-        self.wake()
+        ), wake=self.wake)
 
     async def case_submitted(self, repositories: Repositories, case: Case) -> None:
         """Tell the clerks' chat about a new application."""
@@ -87,12 +93,38 @@ class OutboxNotices:
         text = self.renderer.render("notice_clerks_new.j2", self.default_locale, **self.context(case))
         self._add(repositories, self.clerk_chat_id, "clerks_new_case", text, case, None)
 
+    # The buttons under each notice of a case: what the applicant can do next (handlers/notices.py).
+    CASE_BUTTONS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "accept": ("open", "complain"),
+        "return": ("open",),
+        "extend": ("open", "complain"),
+        "ready": ("open", "book", "hours", "complain"),
+        "refuse": ("complain", "open"),
+        "archive": ("hours", "open"),
+    }
+
+    def case_markup(self, case: Case, action: str, locale: str) -> InlineKeyboardMarkup | None:
+        """The buttons under a case's notice; booking and hours only where the office gives hours."""
+        bookable = bookable_standard(self.catalog.placement(case.standard_id, case.office_id).standard)
+        wanted = [b for b in self.CASE_BUTTONS.get(action, ()) if bookable or b not in ("book", "hours")]
+        if not wanted or not case.number:
+            return None
+        with self.renderer.i18n.context(), self.renderer.i18n.use_locale(locale):
+            labels = {"open": gettext("📂 My application"), "book": gettext("📅 Book a visit to collect"),
+                      "hours": gettext("🕘 Hours today"), "complain": gettext("📣 Complain")}
+        buttons = [InlineKeyboardButton(text=labels[b], callback_data=CaseNoticeAction(action=b, number=case.number)
+                                        .pack()) for b in wanted]
+        return InlineKeyboardMarkup(inline_keyboard=[buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
     async def case_changed(self, repositories: Repositories, case: Case, event: CaseEvent) -> None:
-        """Tell the applicant, in their language; after issuing, ask the survey's first question."""
+        """Tell the applicant, in their language, with what they can do next; after issuing,
+        ask the survey's first question."""
         locale = await self._locale(repositories, case)
         context = self.context(case)
-        text = self.renderer.render("notice_case.j2", locale, event=event, **context)
-        self._add(repositories, case.user_id, f"case_{event.action}", text, case, case.user_id)
+        text = self.renderer.render("notice_case.j2", locale, event=event,
+                                    bookable=bookable_standard(context["s"]), **context)
+        self._add(repositories, case.user_id, f"case_{event.action}", text, case, case.user_id,
+                  self.case_markup(case, event.action, locale))
         if event.to_status == Status.ISSUED.value and case.number:
             question = self.renderer.render("survey_question.j2", locale, number=case.number, question=1,
                                             survey=self.survey_texts(case.standard_id), **context)
@@ -132,7 +164,14 @@ class OutboxNotices:
             return
         locale = await self._locale(repositories, complaint)
         text = self.renderer.render("notice_complaint.j2", locale, event=event, **context)
-        self._add(repositories, complaint.user_id, f"complaint_{event.action}", text, complaint, complaint.user_id)
+        markup = None
+        if complaint.number:
+            with self.renderer.i18n.context(), self.renderer.i18n.use_locale(locale):
+                label = gettext("📣 My complaint")
+            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
+                text=label, callback_data=ComplaintOpen(number=complaint.number).pack())]])
+        self._add(repositories, complaint.user_id, f"complaint_{event.action}", text, complaint, complaint.user_id,
+                  markup)
         if event.action == ComplaintAction.ANSWER.value and complaint.number:
             question = self.renderer.render("complaint_survey.j2", locale, number=complaint.number, question=1)
             markup = survey_markup(complaint.number, 1, self.answer_labels(locale), ComplaintSurveyAnswer)
@@ -184,15 +223,18 @@ class OutboxNotices:
                 continue
             text = self.renderer.render("booking_reminder.j2", locale, kind=kind, **context)
             with self.renderer.i18n.context(), self.renderer.i18n.use_locale(locale):
-                label = gettext("❌ Cancel the booking")
-            markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(
-                text=label, callback_data=BookingAction(action="cancel", number=booking.number or "").pack())]])
+                hours, cancel = gettext("🕘 Hours today"), gettext("❌ Cancel the booking")
+            markup = InlineKeyboardMarkup(inline_keyboard=[[
+                InlineKeyboardButton(text=hours, callback_data=BookingAction(action="hours",
+                                                                             number=booking.number or "").pack()),
+                InlineKeyboardButton(text=cancel, callback_data=BookingAction(action="cancel",
+                                                                              number=booking.number or "").pack()),
+            ]])
             repositories.outbox.add(OutboxMessage(
                 chat_id=booking.user_id, user_id=booking.user_id, kind=kind, booking_id=booking.id, text=text,
                 reply_markup=markup.model_dump(exclude_none=True), status="pending", attempts=0,
-                available_at=moment,
-            ))
-        self.wake()
+                due_at=moment,
+            ), wake=self.wake)
 
     async def visit_served(self, repositories: Repositories, booking: Booking) -> None:
         """Ask the visitor, in their language, whether the staff were courteous (indicator 5.1

@@ -14,7 +14,7 @@ leaving the block closes the session and rolls back whatever was not committed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,7 +34,10 @@ from storage.repositories import Repositories
 
 
 class AllNotices(Notices, ComplaintNotices, BookingNotices, Protocol):
-    """The notices of every service (presentation.notices.OutboxNotices is one)."""
+    """The notices of every service (presentation.notices.OutboxNotices is one); ``wake``
+    wakes the outbox worker for a message added outside a service (the jobs' digest)."""
+
+    wake: Callable[[], None]
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import and_, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from domain.lifecycle import Status
 from storage.cache import KnownUser
 from storage.console import AuditRepository, ConsoleLinkRepository, ConsoleQueries
-from storage.database import SessionFactory, clock_of
+from storage.database import SessionFactory, call_after_commit, clock_of
 from storage.indicators import IndicatorRepository
 from storage.models import (
     Attachment,
@@ -298,39 +298,73 @@ class AttachmentRepository:
 
 
 class OutboxRepository:
-    """Messages waiting to be sent. Claims keep two workers from sending the same one."""
+    """Messages waiting to be sent, and every statement the outbox worker runs (jobs/outbox.py).
+
+    A message's life: ``pending`` (claimed for a while by a worker's pass: ``claimed_by``,
+    ``claimed_until``) -> ``sending`` (written before the request to Telegram leaves) -> ``sent``;
+    or back to ``pending`` for a retry when Telegram certainly did not take it; or ``blocked``,
+    ``failed``, ``cancelled``; or ``in_doubt`` when it may or may not have been delivered (the
+    answer never came): such a message is never sent again, since Telegram has no idempotency
+    key that would let a second try be recognised as the same message.
+    """
+
+    # The statuses of a message still to go: a chat's later messages wait behind them.
+    UNFINISHED = ("pending", "sending")
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, message: OutboxMessage) -> None:
-        """Queue a message; unless it is scheduled (``due_at`` set), it is due now."""
+    def add(self, message: OutboxMessage, wake: Callable[[], None] | None = None) -> None:
+        """Queue a message; unless it is scheduled (``due_at`` set), it is due now.
+
+        ``wake`` (the worker's) is called once the transaction that adds it has committed.
+        """
         if message.due_at is None:
             message.due_at = clock_of(self.session)()
         if message.available_at is None:
             message.available_at = message.due_at
         self.session.add(message)
+        if wake is not None:
+            call_after_commit(self.session, wake)
 
     @staticmethod
     def _claimable(now: datetime) -> Any:
+        """Due, free, and first in its chat: no message to the same chat that was meant to
+        go earlier is still pending or being sent (retrying, claimed, or held by a worker
+        that died), so a chat's messages go out in the order they were made, restarts included."""
+        earlier = aliased(OutboxMessage)
         return and_(
             OutboxMessage.status == "pending",
             OutboxMessage.available_at <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            ~exists().where(
+                earlier.chat_id == OutboxMessage.chat_id,
+                earlier.status.in_(OutboxRepository.UNFINISHED),
+                or_(earlier.due_at < OutboxMessage.due_at,
+                    and_(earlier.due_at == OutboxMessage.due_at, earlier.id < OutboxMessage.id)),
+            ),
         )
 
     async def claim_due(self, now: datetime, limit: int, hold: timedelta, token: str) -> list[OutboxMessage]:
-        """Take up to ``limit`` due messages for one worker's pass, oldest first.
+        """Take up to ``limit`` due messages for one worker's pass, oldest first, one per chat.
 
-        On PostgreSQL the candidates are locked ``FOR UPDATE SKIP LOCKED``, so workers in other
-        processes pass over them; on both backends the update re-checks that each is still
-        free, so a message is claimed by one pass only. The claim is a lease (``hold``) with
-        the pass's ``token``; a worker that dies leaves its messages to others once it expires.
-        The caller commits.
+        First, messages left ``sending`` past their lease (their sender died or hung before it
+        learnt the outcome) become ``in_doubt`` (see the class docstring). On PostgreSQL the
+        candidates are locked ``FOR UPDATE SKIP LOCKED``, so workers in other processes pass
+        over them; on both backends the update re-checks that each is still free, so a message
+        is claimed by one pass only. The claim is a lease (``hold``) with the pass's ``token``;
+        a worker that dies leaves its messages to others once it expires. The caller commits.
         """
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)
+            .values(status="in_doubt", claimed_until=None, claimed_by=None,
+                    last_error="the sender stopped before Telegram answered")
+        )
         candidates = list(await self.session.scalars(
-            select(OutboxMessage.id).where(self._claimable(now)).order_by(OutboxMessage.id).limit(limit)
-            .with_for_update(skip_locked=True)
+            select(OutboxMessage.id).where(self._claimable(now))
+            .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
+            .with_for_update(skip_locked=True, of=OutboxMessage)
         ))
         if not candidates:
             return []
@@ -341,18 +375,32 @@ class OutboxRepository:
             .returning(OutboxMessage.id)
         ))
         rows = await self.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+            select(OutboxMessage).where(OutboxMessage.id.in_(claimed))
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
             .execution_options(populate_existing=True)
         )
         return list(rows)
 
-    async def renew(self, message_id: int, token: str, until: datetime) -> bool:
-        """Extend this pass's claim on a message before sending it; ``False`` if it is not ours."""
+    async def chats_with_more_due(self, chat_ids: Sequence[int], now: datetime) -> set[int]:
+        """Which of these chats have another message due (it could not be claimed in the same
+        pass as the one before it)."""
+        if not chat_ids:
+            return set()
+        return set(await self.session.scalars(
+            select(OutboxMessage.chat_id).distinct()
+            .where(OutboxMessage.chat_id.in_(chat_ids), OutboxMessage.status == "pending",
+                   OutboxMessage.available_at <= now)
+        ))
+
+    async def start_sending(self, message_id: int, token: str, until: datetime) -> bool:
+        """Mark a claimed message as being sent, leased until ``until``; ``False`` if it is not
+        this pass's any more. Committed before the request leaves, so that after a crash the
+        message is known to have perhaps gone out."""
         result = await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
                    OutboxMessage.claimed_by == token)
-            .values(claimed_until=until)
+            .values(status="sending", claimed_until=until)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -365,6 +413,28 @@ class OutboxRepository:
                        OutboxMessage.status == "pending")
                 .values(claimed_until=None, claimed_by=None)
             )
+
+    async def retry(self, message_id: int, at: datetime, error: str, attempts: int | None = None) -> None:
+        """Back to ``pending`` for another try at ``at``: Telegram certainly did not take it."""
+        values: dict[str, Any] = {"status": "pending", "available_at": at, "claimed_until": None,
+                                  "claimed_by": None, "last_error": error[:500]}
+        if attempts is not None:
+            values["attempts"] = attempts
+        await self.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+
+    async def finish(self, message_id: int, status: str, at: datetime, *, error: str | None = None,
+                     attempts: int | None = None, message_id_sent: int | None = None) -> None:
+        """Close a message: ``sent`` (with Telegram's message id), ``blocked``, ``failed`` or
+        ``in_doubt``."""
+        values: dict[str, Any] = {"status": status, "claimed_until": None, "claimed_by": None}
+        if status == "sent":
+            values["sent_at"] = at
+            values["message_id"] = message_id_sent
+        if error is not None:
+            values["last_error"] = error[:500]
+        if attempts is not None:
+            values["attempts"] = attempts
+        await self.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
 
     async def count(self, status: str) -> int:
         query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == status)

@@ -54,6 +54,8 @@ class FakeBotAPI:
     limit_chat_interval: float | None = None
     throttled: int = 0  # the 429s given
     refuse_token: bool = False  # answer every request 401, as for a revoked token
+    # Seconds before answering a sendMessage already accepted (a slow Telegram).
+    answer_delay: float = 0.0
     _accepted: deque[float] = field(default_factory=deque)
     _chat_last: dict[int, float] = field(default_factory=dict)
 
@@ -181,6 +183,8 @@ class FakeBotAPI:
                     status=400,
                 )
             result = self._answer(method, params)
+            if method == "sendMessage" and self.answer_delay:
+                await asyncio.sleep(self.answer_delay)
         return web.json_response({"ok": True, "result": result})
 
     def _flood_wait(self, chat_id: int) -> int:

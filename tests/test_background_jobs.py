@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 
 from sqlalchemy import select
 
-from bot.notifier import DeadlineWatch
 from domain.deadlines import ALMATY
 from domain.lifecycle import Action
+from jobs.daily import DeadlineWatch
 from storage.models import OutboxMessage
 from tests.conftest import CLERK_CHAT_ID, App, FakeClock
 from tests.test_case_service import add_user, service, submit
@@ -16,8 +16,7 @@ from tests.test_case_service import add_user, service, submit
 
 def watch(app: App, clock: FakeClock) -> DeadlineWatch:
     s = app.services
-    return DeadlineWatch(app.sessions, s.catalog, s.calendar, s.notices, s.renderer, clerk_chat_id=CLERK_CHAT_ID,
-                         locale="ru", at=time(9, 0), clock=clock)
+    return DeadlineWatch(s.units(app.sessions), s.renderer, clerk_chat_id=CLERK_CHAT_ID, locale="ru", at=time(9, 0))
 
 
 async def digests(app: App) -> list[str]:

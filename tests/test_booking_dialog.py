@@ -223,11 +223,14 @@ async def test_cancel_from_the_reminder(app: App, ru: ChatClient, clock: FakeClo
     clock.now = at(date(2026, 11, 23), 18)
     (reminder,) = await deliver(app, clock, ru)
     assert reminder.startswith("⏰ <b>Завтра ваш приём, талон № T-000001</b>")
-    assert ru.last.button_texts == ["❌ Отменить запись"]
+    assert ru.last.button_texts == ["🕘 Часы работы сегодня", "❌ Отменить запись"]
+    reminder_message = ru.last
+    await ru.click("Часы работы сегодня")  # Monday evening: the office's hours today, the address once
+    assert "Сегодня, 23 ноября 2026" in ru.last.text.replace("\u202f", " ") and ru.last.text.count("📍") == 1
     # A forged button for someone else's talon reveals nothing.
     await ru.click_data("bk:cancel:T-000002")
     assert ru.answers[-1].text == "Запись с таким номером не найдена."
-    await ru.click("Отменить запись")
+    await ru.click("Отменить запись", reminder_message)
     assert ru.last.text == "Отменить талон № T-000001? Место достанется другому."
     await ru.click("Да, отменить")
     statuses = [b.status for b in await stored(app)]
@@ -246,7 +249,7 @@ async def test_reminders_follow_a_change_of_language(app: App, ru: ChatClient, c
     clock.now = at(date(2026, 11, 23), 18)
     (reminder,) = await deliver(app, clock, ru)
     assert reminder.startswith("⏰ <b>Ертең сіздің келу уақытыңыз, № T-000001 талон</b>")
-    assert ru.last.button_texts == ["❌ Жазылуды болдырмау"]
+    assert ru.last.button_texts == ["🕘 Бүгінгі жұмыс уақыты", "❌ Жазылуды болдырмау"]
     clock.now = at(TUESDAY, 9)
     (reminder,) = await deliver(app, clock, ru)
     assert reminder.startswith("⏰ <b>Бір сағаттан кейін сіздің келу уақытыңыз, № T-000001 талон</b>")

@@ -11,8 +11,8 @@ import pytest
 from aiogram.methods import SendMessage
 from sqlalchemy import select
 
-from bot.notifier import OutboxWorker
 from domain.deadlines import ALMATY
+from jobs.outbox import OutboxWorker
 from services.bookings import BookingError, BookingService, parse_number, waited_minutes
 from storage.models import Booking, OutboxMessage
 from tests.conftest import App, FakeClock
@@ -276,8 +276,9 @@ async def test_reminders_are_sent_once_and_not_after_a_cancel(app: App, clock: F
     kk = next(m for m in evening if m.chat_id == 7001)
     assert "Ертең сіздің келу уақытыңыз, № T-000001 талон" in kk.text
     assert "🗓 2026\u202fж. 24 қараша, 10:00" in kk.text and "228 кабинет" in kk.text
-    assert kk.reply_markup.inline_keyboard[0][0].callback_data == "bk:cancel:T-000001"
-    assert kk.reply_markup.inline_keyboard[0][0].text == "❌ Жазылуды болдырмау"
+    assert [b.callback_data for b in kk.reply_markup.inline_keyboard[0]] == ["bk:hours:T-000001",
+                                                                             "bk:cancel:T-000001"]
+    assert [b.text for b in kk.reply_markup.inline_keyboard[0]] == ["🕘 Бүгінгі жұмыс уақыты", "❌ Жазылуды болдырмау"]
     ru = next(m for m in evening if m.chat_id == 7002)
     assert "Завтра ваш приём, талон № T-000002" in ru.text and "<b>Что принести</b>" in ru.text
 

@@ -10,7 +10,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import Chat, Message, Update
 from sqlalchemy import select
 
-from bot.notifier import OutboxWorker
+from jobs.outbox import OutboxWorker
 from storage.models import Case, SurveyAnswer
 from tests.conftest import CLERK_CHAT_ID, CLERK_ID, App, FakeClock
 from tests.telegram import ChatClient, _now
@@ -84,8 +84,10 @@ async def test_the_whole_loop(app: App, clock: FakeClock) -> None:
     received = await deliver(app, clock, applicant)
     assert received == [
         f"⚙️ Ваше заявление № {number} принято в работу.\n🏅 Справка лицам, имеющим льготы (участники ВОВ, "
-        "ликвидаторы аварии на ЧАЭС, воины-интернационалисты)\n⏱ Срок исполнения: 26 ноября 2026\u202fг."
+        "ликвидаторы аварии на ЧАЭС, воины-интернационалисты)\n⏱ Срок исполнения: 26 ноября 2026\u202fг.\n"
+        "Когда результат будет готов, мы напишем вам здесь."
     ]
+    assert applicant.last.button_texts == ["📂 Моё заявление", "📣 Подать жалобу"]
 
     clock.advance(days=1)
     await officer.click("Результат готов")

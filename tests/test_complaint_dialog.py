@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.notifier import DeadlineWatch
+from jobs.daily import DeadlineWatch
 from storage.models import Complaint, OutboxMessage
 from tests.conftest import CLERK_CHAT_ID, App, FakeClock
 from tests.telegram import ChatClient
@@ -217,8 +217,7 @@ async def test_overdue_complaints_in_the_morning_digest(app: App, ru: ChatClient
     await ru.click("Зарегистрировать жалобу")
     clock.now = clock.now.replace(day=1, month=12)  # Tuesday 1 December: due 30 November
     s = app.services
-    watch = DeadlineWatch(app.sessions, s.catalog, s.calendar, s.notices, s.renderer, clerk_chat_id=CLERK_CHAT_ID,
-                          locale="ru", clock=clock)
+    watch = DeadlineWatch(s.units(app.sessions), s.renderer, clerk_chat_id=CLERK_CHAT_ID, locale="ru")
     assert await watch.run_once(date(2026, 12, 1))
     digest = next(m for m in await outbox_rows(app) if m.kind == "digest").text
     assert "Просроченные жалобы: 1" in digest and "C-26-000001" in digest
