@@ -18,7 +18,12 @@ remains, and why:
 4. The message manager (dialogs/widgets.py, ``KenesMessageManager``, given to
    ``setup_dialogs(message_manager=...)`` as aiogram-dialog allows): ``remove_reply_kbd`` says a
    word instead of "...", and ``remove_message_safe`` deletes that word with the phone step's
-   window (it uses ``had_reply_keyboard`` and ``need_reply_keyboard``), so no «✔️ Got it.» stays.
+   window (it uses ``had_reply_keyboard`` and ``need_reply_keyboard``), so no «✔️ Got it.» stays;
+   ``remove_inline_kbd`` leaves a notice's buttons in place when one of them is pressed.
+5. The pager (dialogs/widgets.py, ``Pages``): ``ScrollingGroup._render_pager`` draws «1/2 ›»
+   instead of the library's «1 < 1 > 2».
+6. Reply keyboards (dialogs/widgets.py, ``PlainReplyKeyboard``): ``ReplyKeyboardFactory.
+   render_markup`` leaves out the invisible characters aiogram-dialog appends to each label.
 """
 
 from __future__ import annotations
@@ -72,6 +77,20 @@ def test_the_message_manager_steps_overridden_still_exist_with_the_same_paramete
         "remove_message_safe": ["self", "bot", "old_message", "new_message"],
         "had_reply_keyboard": ["self", "old_message"],
         "need_reply_keyboard": ["self", "new_message"],
+        "remove_inline_kbd": ["self", "bot", "old_message"],
     }
     for name, params in expected.items():
         assert parameters(getattr(MessageManager, name)) == params, name
+
+
+def test_the_pager_and_the_reply_keyboard_steps_overridden_still_exist() -> None:
+    from aiogram_dialog.widgets.kbd import ScrollingGroup
+    from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
+
+    from dialogs.widgets import Pages, PlainReplyKeyboard
+
+    assert parameters(ScrollingGroup._render_pager) == ["self", "pages", "manager"]
+    assert parameters(ReplyKeyboardFactory.render_markup) == ["self", "data", "manager", "keyboard"]
+    assert {n for n, v in vars(Pages).items() if n.startswith("_") and not n.startswith("__") and callable(v)} \
+        == {"_render_pager"}
+    assert "render_markup" in vars(PlainReplyKeyboard)
