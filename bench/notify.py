@@ -257,7 +257,7 @@ async def latency(args: argparse.Namespace, folder: Path) -> list[str]:
     services = build_services(load_settings(bot_token=TOKEN, database_url=url, _env_file=None), system_clock)
     numbers = []
     async with sessions() as session:
-        cases = services.case_service(Repositories(session))
+        cases = services.units(sessions).over(session).cases
         for n in range(count):
             case = await cases.submit(application(FIRST_USER + n))
             numbers.append(case.number)
