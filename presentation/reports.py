@@ -20,14 +20,13 @@ from typing import Any
 
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_datetime
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from config import SUPPORTED_LOCALES
-from domain.deadlines import ALMATY
 from domain.indicators import IndicatorReport, IndicatorResult, Reason, Verdict
+from presentation.formats import format_moment_short
 from presentation.i18n import create_i18n
 
 GREEN = PatternFill("solid", fgColor="C6EFCE")
@@ -94,7 +93,7 @@ def _row(result: IndicatorResult, locale: str) -> list[Any]:
 def title_lines(report: IndicatorReport, locale: str) -> list[list[str]]:
     """What the report is about: the service, region, office, period, when computed."""
     office = report.office_name.get(locale) if report.office_name else _("All offices")
-    generated = format_datetime(report.generated_at.astimezone(ALMATY), "short", tzinfo=ALMATY, locale=locale)
+    generated = format_moment_short(report.generated_at, locale)
     return [
         [_("Quality and accessibility indicators of the standard")],
         [_("Service"), report.service_name.get(locale)],
