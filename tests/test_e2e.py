@@ -226,7 +226,7 @@ async def test_webhook_mode(api: tuple[FakeBotAPI, str], bot_process: asyncio.su
     assert await asyncio.wait_for(bot_process.wait(), 15) == 0
 
 
-async def read_until(process: asyncio.subprocess.Process, text: str, timeout: float = 30) -> list[str]:
+async def read_until(process: asyncio.subprocess.Process, text: str, timeout: float = 90) -> list[str]:
     """The lines the process prints until one contains ``text``."""
     assert process.stdout is not None
     lines: list[str] = []
@@ -263,9 +263,9 @@ async def test_no_network_at_start(database_url: str, tmp_path: Path, empty_engi
 
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
-        await fake.wait_for(lambda m, p: m == "setMyCommands", 30)
+        await fake.wait_for(lambda m, p: m == "setMyCommands", 90)
         fake.user_message(USER, "/start")
-        assert "Выберите язык общения" in await fake.wait_text("Выберите язык общения", 30)
+        assert "Выберите язык общения" in await fake.wait_text("Выберите язык общения", 60)
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
