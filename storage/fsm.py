@@ -198,6 +198,13 @@ class SQLAlchemyStorage(BaseStorage):
         # dicts for each save); kept as objects, serialised only when written to the table.
         return dict(await self._load(key, 1))
 
+    async def settle(self) -> None:
+        """Wait for a write already under way, then write what is left (nothing is in flight
+        after it; for tests and tools that change the table from outside)."""
+        if self._flusher is not None and not self._flusher.done():
+            await asyncio.wait({self._flusher})
+        await self.flush()
+
     def forget(self) -> None:
         """Drop the in-memory copy without saving it: the next read comes from the database
         (for when the table was changed from outside this process)."""

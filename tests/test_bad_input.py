@@ -63,6 +63,7 @@ async def test_button_after_the_conversation_state_was_lost(app: App, ru: ChatCl
         keys = [key async for key in app.storage.redis.scan_iter(f"{redis_prefix}:*")]
         await app.storage.redis.delete(*keys)
     else:
+        await app.storage.settle()  # no write of the state still under way (on a slow machine)
         async with app.sessions.begin() as session:
             await session.execute(text("DELETE FROM fsm_records"))
         app.storage.forget()  # as after a crash: the in-memory copy is gone too
