@@ -210,7 +210,7 @@ async def test_moves_need_the_csrf_token_and_notify_the_applicant(app: App, web:
     moved = await web.post(f"/console/cases/{number}/move", data={"action": "accept", "csrf": csrf_of(page)})
     assert moved.status_code == 303
     after = await web.get(moved.headers["location"])
-    assert "Готово." in after.text and "в работе" in after.text.lower()
+    assert "Выполнено." in after.text and "в работе" in after.text.lower()
     async with app.sessions() as session:
         notices = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == 7001)))
     assert any(f"№ {number} принято в работу" in n.text for n in notices)
