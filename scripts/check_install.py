@@ -4,7 +4,9 @@ Builds the wheel, installs it (not editable) into a fresh virtual environment, t
 empty directory elsewhere:
 
 1. ``kenes`` with a malformed token stops with exit code 2 and one line naming BOT_TOKEN;
-2. ``kenes`` with a well-formed token and an unreachable Bot API starts (catalog, locales,
+2. every data file of the source tree's catalog (with its question corpus), templates, console
+   pages and catalogs is in the installed package;
+3. ``kenes`` with a well-formed token and an unreachable Bot API starts (catalog, locales,
    templates and migrations found in the installed package: the SQLite file appears in
    ``./data``), says in one line that the Bot API cannot be reached, and stops cleanly on SIGINT.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +28,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAH-install-check-token-for-kenes"
+
+
+# Run inside the fresh venv: the data folders of the installed packages hold what the source
+# tree's do (the catalog with its question corpus, templates, the console's pages and styles).
+SHIPPED = f"""
+import importlib, pathlib, sys
+source = pathlib.Path({str(ROOT)!r})
+missing = []
+for package, folders in {{"catalog": ["", "standards", "questions"], "presentation": ["templates"],
+                          "console": ["templates", "static"], "locales": ["kk/LC_MESSAGES", "ru/LC_MESSAGES"]}}.items():
+    installed = pathlib.Path(importlib.import_module(package).__file__).parent
+    for folder in folders:
+        for path in (source / package / folder).glob("*"):
+            if path.is_file() and path.suffix != ".py" and not (installed / folder / path.name).is_file():
+                missing.append(f"{{package}}/{{folder}}/{{path.name}}")
+print("\\n".join(missing))
+sys.exit(1 if missing else 0)
+"""
 
 
 def run(*command: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -44,6 +65,8 @@ def fail(message: str, output: str = "") -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kenes-install-") as temporary:
         tmp = Path(temporary)
+        # A stale build/ of an earlier wheel would hide a file the package data leaves out.
+        shutil.rmtree(ROOT / "build", ignore_errors=True)
         run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp / "dist", ROOT)
         wheel = glob.glob(str(tmp / "dist" / "kenes-*.whl"))[0]
         run(sys.executable, "-m", "venv", tmp / "venv")
@@ -53,6 +76,13 @@ def main() -> None:
         kenes = tmp / "venv" / "bin" / "kenes"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
         env = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "REDIS_URL", "REGISTRY_TOKEN")}
+
+        # Every data file the package reads at run time was shipped: each one in the source tree
+        # that the package data patterns are meant to cover is in the installed package.
+        shipped = subprocess.run([tmp / "venv" / "bin" / "python", "-c", SHIPPED], cwd=elsewhere, env=env,
+                                 capture_output=True, text=True, timeout=60)
+        if shipped.returncode != 0:
+            fail("data files missing from the installed package", shipped.stdout + shipped.stderr)
 
         bad = subprocess.run([kenes], cwd=elsewhere, env={**env, "BOT_TOKEN": "not-a-token"},
                              capture_output=True, text=True, timeout=60)
