@@ -146,6 +146,7 @@ async def main() -> int:
     placements = [(s.id, s.service, o.id) for s in catalog.standards.values() for o in catalog.offices_of(s.id)
                   if o.id.startswith("psc_")][:20]
     office = placements[0][2]
+    seeded = placements[0][0]  # the standard of the clerk's office that the seed fills
     engine = create_engine(args.database)
     seeded = 0
     if args.reuse:
@@ -198,6 +199,8 @@ async def main() -> int:
         "cases: overdue, all offices": ("supervisor", "/console/cases?overdue=1"),
         "complaints (supervisor)": ("supervisor", "/console/complaints"),
         "audit log (20,000 entries)": ("supervisor", "/console/audit"),
+        "indicators: quarter, clerk's office": ("clerk", f"/console/indicators?standard={seeded}&office={office}"),
+        "indicators: quarter, all offices": ("supervisor", f"/console/indicators?standard={seeded}"),
     }
     failed = []
     clients = {}

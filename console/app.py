@@ -13,7 +13,7 @@ import os
 import stat
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from aiogram.utils.i18n import gettext as _
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from console.indicators import chart, period_choices, period_label, period_of
 from console.web import (
     LANG_COOKIE,
     SESSION_COOKIE,
@@ -40,10 +41,12 @@ from domain.complaints import CLERK_ACTIONS, ComplaintAction, ComplaintStatus, O
 from domain.deadlines import ALMATY, local_date
 from domain.lifecycle import Action, IllegalTransition, Status
 from presentation.labels import case_refusal, complaint_refusal
+from presentation.reports import reason_text, to_csv, to_xlsx, verdict_text
 from services.bookings import BookingError, BookingService, waited_minutes
 from services.cases import CaseNotFound, CaseService, parse_number
 from services.complaints import ComplaintNotFound, ComplaintService
 from services.complaints import parse_number as parse_complaint_number
+from services.indicators import IndicatorReport, report
 from storage.models import Attachment, Booking
 from storage.repositories import Repositories
 
@@ -51,6 +54,7 @@ logger = logging.getLogger(__name__)
 PAGE = 50
 CASE_STATUSES = [s.value for s in Status]
 COMPLAINT_STATUSES = [s.value for s in ComplaintStatus]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def create_console(context: ConsoleContext) -> FastAPI:
@@ -432,6 +436,80 @@ def _routes(context: ConsoleContext) -> APIRouter:
                 await session.rollback()
                 raise Refused(409, _("Not done: {reason}").format(reason=exc.code)) from None
         return RedirectResponse(f"/console/visits?office={office}&date={day.isoformat()}", status_code=303)
+
+    # Indicators ------------------------------------------------------------------------------------
+
+    async def indicator_report(request: Request, me: Visitor, action: str) -> tuple[IndicatorReport, dict[str, Any]]:
+        """The report the query asks for, within the role: a supervisor (or a clerk of every
+        office) any standard and office or all of a standard's offices; a clerk one of their
+        offices (another is refused and recorded)."""
+        params = request.query_params
+        visible = me.staff.visible_offices(offices)
+        wanted = params.get("office") or ""
+        if wanted and wanted not in offices:
+            raise Refused(404, _("There is no such office."))
+        if wanted and visible is not None and wanted not in visible:
+            raise await refuse(me, action, f"office:{wanted}")
+        locale = context.i18n.current_locale
+
+        def provided(sid: str) -> list[tuple[str, str]]:
+            if sid not in context.catalog.standards:
+                return []
+            return sorted(((o.id, o.name.get(locale)) for o in context.catalog.offices_of(sid)
+                           if visible is None or o.id in visible), key=lambda pair: pair[1])
+
+        standards = [sid for sid in context.catalog.standards if provided(sid)]
+        if not standards:
+            raise await refuse(me, action, None)
+        standard_id = params.get("standard") or ""
+        if wanted and wanted not in {oid for oid, _n in provided(standard_id)}:
+            standard_id = next(sid for sid in standards if wanted in {oid for oid, _n in provided(sid)})
+        if standard_id not in standards:
+            standard_id = standards[0]
+        office: str | None = wanted or None
+        if office is None and visible is not None:  # a clerk: their first office of the standard
+            office = provided(standard_id)[0][0]
+        now = context.clock()
+        period = period_of(params.get("period"), now)
+        async with context.sessions() as session:
+            found = await report(Repositories(session), context.catalog, standard_id=standard_id, office_id=office,
+                                 period=period, now=now)
+
+        def standard_name(sid: str) -> str:
+            s = context.catalog.standard(sid)
+            return f"{service_name(s.service)} · {context.catalog.regions[s.region].name.get(locale)}"
+
+        choices = {
+            "standards": [(sid, standard_name(sid)) for sid in standards],
+            "offices": provided(standard_id),
+            "all_offices": visible is None, "standard": standard_id, "office": office or "",
+            "period": str(period), "period_name": period_label(period, locale),
+            "periods": period_choices(now, period, locale),
+        }
+        return found, choices
+
+    def export_name(found: IndicatorReport, extension: str) -> str:
+        return f"indicators-{found.office_id or found.standard_id}-{found.period}.{extension}"
+
+    @router.get("/indicators")
+    async def indicators(request: Request, me: Me) -> Response:
+        found, choices = await indicator_report(request, me, "indicators.view")
+        query = urlencode({"standard": choices["standard"], "office": choices["office"],
+                           "period": choices["period"]})
+        return render(context, "indicators.html", me, report=found, chart=chart, verdict_text=verdict_text,
+                      reason_text=reason_text, query=query, **choices)
+
+    @router.get("/indicators.csv")
+    async def indicators_csv(request: Request, me: Me) -> Response:
+        found, _choices = await indicator_report(request, me, "indicators.export")
+        return Response(to_csv(found, context.i18n.current_locale), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{export_name(found, "csv")}"'})
+
+    @router.get("/indicators.xlsx")
+    async def indicators_xlsx(request: Request, me: Me) -> Response:
+        found, _choices = await indicator_report(request, me, "indicators.export")
+        return Response(to_xlsx(found, context.i18n.current_locale), media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="{export_name(found, "xlsx")}"'})
 
     # Hand-offs and the audit log ---------------------------------------------------------------------
 

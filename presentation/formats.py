@@ -43,6 +43,11 @@ def format_day(value: date | datetime, locale: str) -> str:
     return format_date(local_day(value), DAY, locale=locale)
 
 
+def format_month(value: date | datetime, locale: str) -> str:
+    """A month of a report: «ноябрь 2026», «қараша 2026»."""
+    return format_date(local_day(value), "LLLL y", locale=locale)
+
+
 def format_day_short(value: date | datetime, locale: str) -> str:
     """A day where room is short (a button, a list): «08.12.2026»."""
     return format_date(local_day(value), DAY_SHORT, locale=locale)

@@ -4,11 +4,14 @@ handles it), moves with the same rules and notices as Telegram, scans, and the a
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -16,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from config import Settings, load_settings
 from console.app import create_console
 from console.web import ConsoleContext
+from domain.lifecycle import Action
 from services.cases import NewApplication, NewAttachment
 from services.staff import links_from, roles_from, sessions_from
 from storage.models import AuditEntry, OutboxMessage
@@ -440,3 +444,109 @@ async def test_signing_out(web: httpx.AsyncClient, context: ConsoleContext) -> N
     out = await web.post("/console/signout", data={"csrf": csrf_of(page)})
     assert out.status_code == 200 and "Вы вышли" in out.text and 'kenes_console=""' in out.headers["set-cookie"]
     assert (await web.get("/console/cases")).status_code == 401
+
+
+# Indicators ----------------------------------------------------------------------------------------
+
+def count_of(page: httpx.Response, code: str) -> str:
+    """The "N of M" under an indicator's share on the page."""
+    row = re.search(rf'<tr id="indicator-{re.escape(code)}">(.*?)</tr>', page.text, re.S)
+    assert row, f"no row for {code}"
+    found = re.search(r'<span class="count">([^<]*)</span>', row.group(1))
+    return found.group(1) if found else ""
+
+
+async def move_case(app: App, number: str, *actions: str) -> None:
+    for action in actions:
+        async with app.sessions() as session:
+            await app.services.units(app.sessions).over(session).cases.transition(number, Action(action),
+                                                                              f"clerk:{CLERK_ID}")
+
+
+async def test_an_indicator_changes_after_a_case_is_served_on_time(app: App, web: httpx.AsyncClient,
+                                                                   context: ConsoleContext, clock: FakeClock) -> None:
+    await sign_in(web, context, CLERK_ID)
+    page = await web.get("/console/indicators", params={"standard": STANDARD})
+    assert page.status_code == 200 and 'href="/console/indicators"' in page.text
+    assert 'value="2026-Q4" selected' in page.text and 'value="2026-11"' in page.text
+    assert count_of(page, "1.1") == "0 из 0" and "за период нет данных" in page.text
+    assert "<svg" in page.text and "http" not in page.text.split("<svg", 1)[1].split("</svg>")[0]
+
+    number = await submit(app)
+    await move_case(app, number, "accept")
+    clock.advance(days=1)
+    await move_case(app, number, "ready")
+    await sign_in(web, context, CLERK_ID)  # a day later: the session has expired
+    served = await web.get("/console/indicators",
+                           params={"standard": STANDARD, "office": "psc_aktau", "period": "2026-11"})
+    assert served.status_code == 200, served.text[-1500:]
+    row = re.search(r'<tr id="indicator-1.1">(.*?)</tr>', served.text, re.S)
+    assert row and count_of(served, "1.1") == "1 из 1" and "100" in row.group(1) and "достигнут" in row.group(1)
+    assert "≥ 95" in row.group(1) and "80" in row.group(1)
+    assert "<rect" in row.group(1) and "2026-11: 100" in row.group(1)
+    not_measured = re.search(r'<tr id="indicator-2.2">(.*?)</tr>', served.text, re.S)
+    assert not_measured and "Kenes не учитывает ошибки" in not_measured.group(1)
+    assert APPLICANT["name"] not in served.text and APPLICANT["iin"] not in served.text
+    # December holds nothing yet; the year holds November
+    december = await web.get("/console/indicators", params={"standard": STANDARD, "period": "2026-12"})
+    year = await web.get("/console/indicators", params={"standard": STANDARD, "period": "2026"})
+    assert count_of(december, "1.1") == "0 из 0" and count_of(year, "1.1") == "1 из 1"
+
+
+async def test_indicators_are_refused_outside_the_role(app: App, web: httpx.AsyncClient,
+                                                       context: ConsoleContext) -> None:
+    assert (await web.get("/console/indicators")).status_code == 401
+    assert (await web.get("/console/indicators.xlsx")).status_code == 401
+    await sign_in(web, context, CLERK_ID)
+    page = await web.get("/console/indicators")
+    assert 'value="psc_aktau"' in page.text and 'value="psc_astana_almaty_1"' not in page.text
+    assert _all_offices_option(page) is False
+    for path in ("/console/indicators", "/console/indicators.csv", "/console/indicators.xlsx"):
+        refused = await web.get(path, params={"office": "psc_astana_almaty_1"})
+        assert refused.status_code == 403, path
+    assert (await web.get("/console/indicators", params={"office": "nowhere"})).status_code == 404
+    entries = [e for e in await audit(app) if e.action == "refused"]
+    assert {e.detail.get("attempted") for e in entries} >= {"indicators.view", "indicators.export"}
+
+    async with client_of(context) as supervisor:
+        await sign_in(supervisor, context, SUPERVISOR)
+        every = await supervisor.get("/console/indicators", params={"standard": STANDARD})
+        assert every.status_code == 200 and _all_offices_option(every)
+        assert 'value="psc_astana_almaty_1"' in every.text and "Все учреждения" in every.text
+        other = await supervisor.get("/console/indicators", params={"office": "psc_astana_almaty_1"})
+        assert other.status_code == 200
+
+
+def _all_offices_option(page: httpx.Response) -> bool:
+    return '<option value="">' in page.text
+
+
+@pytest.mark.parametrize(("locale", "title", "met"), [
+    ("ru", "Показатели качества и доступности стандарта", "достигнут"),
+    ("kk", "Стандарттың сапа және қолжетімділік көрсеткіштері", "орындалды"),
+])
+async def test_indicators_download_as_csv_and_xlsx(app: App, web: httpx.AsyncClient, context: ConsoleContext,
+                                                   clock: FakeClock, locale: str, title: str, met: str) -> None:
+    number = await submit(app)
+    await move_case(app, number, "accept", "ready")
+    await sign_in(web, context, CLERK_ID)
+    params = {"standard": STANDARD, "office": "psc_aktau", "period": "2026-Q4", "lang": locale}
+    page = await web.get("/console/indicators", params=params)
+    assert 'href="/console/indicators.xlsx?' in page.text
+
+    got = await web.get("/console/indicators.csv", params=params)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    assert got.headers["content-disposition"] == 'attachment; filename="indicators-psc_aktau-2026-Q4.csv"'
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0] == [title]
+    row = next(r for r in rows if r and r[0] == "1.1")
+    assert row[1] == app.services.catalog.indicators["1.1"].name.get(locale) and row[6:10] == ["100.0", "1", "1", met]
+
+    book = await web.get("/console/indicators.xlsx", params=params)
+    assert book.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert 'filename="indicators-psc_aktau-2026-Q4.xlsx"' in book.headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).worksheets[0]
+    assert sheet["A1"].value == title
+    cells = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "1.1")
+    assert cells[4:10] == (95, 80, 100, 1, 1, met)
+    assert not any(APPLICANT["iin"] in str(c) for r in sheet.iter_rows(values_only=True) for c in r)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import pytest
 
 from tests.fake_bot_api import FakeBotAPI
-from tests.test_e2e import USER, api, bot_process, free_port  # noqa: F401 (fixtures)
+from tests.test_e2e import USER, api, apply_with_a_scan, bot_process, free_port  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.e2e
 CONSOLE_PORT = free_port()
@@ -65,39 +65,6 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 async def blocking(function: Callable[[], T]) -> T:
     """Selenium blocks: run it beside the event loop (the fake Bot API serves on the loop)."""
     return await asyncio.get_running_loop().run_in_executor(None, function)
-
-
-async def apply_with_a_scan(fake: FakeBotAPI) -> str:
-    fake.user_message(USER, "/start")
-    await fake.wait_text("Выберите язык общения")
-    fake.press(USER, "Русский")
-    await fake.wait_text("Кеңес — ваш помощник")
-    fake.press(USER, "Подать онлайн")
-    await fake.wait_text("Какая услуга вам нужна?")
-    fake.press(USER, "льготников")
-    await fake.wait_text("Выберите город:")
-    fake.press(USER, "Атырау")
-    await fake.wait_text("Нужна ли в вашем случае архивная справка")
-    fake.press(USER, "Нет, не нужна")
-    await fake.wait_text("Кто получает справку?")
-    fake.press(USER, "Я сам(а)")
-    await fake.wait_text("Ваши фамилия, имя и отчество")
-    fake.user_message(USER, "Динара Ахметова")
-    await fake.wait_text("Ваш ИИН")
-    fake.user_message(USER, "900101300126")
-    await fake.wait_text("Ваш номер телефона")
-    fake.user_message(USER, "+77011234567")
-    await fake.wait_text("Заявление установленного образца")
-    fake.user_photo(USER)
-    await fake.wait_text("Получено файлов: 1")
-    fake.press(USER, "Далее")
-    for document in ("Военный билет", "Копия удостоверения личности"):
-        await fake.wait_text(document)
-        fake.press(USER, "Пропустить")
-    await fake.wait_text("Проверьте заявление")
-    fake.press(USER, "Отправить заявление")
-    receipt = await fake.wait_text("Расписка №")
-    return receipt.split("№ ")[1].split("<")[0]
 
 
 @pytest.mark.parametrize("extra_env", [{

@@ -119,13 +119,9 @@ REGISTRY = f"http://127.0.0.1:{REGISTRY_PORT}"
 AUTH = {"Authorization": "Bearer e2e-registry-token"}
 
 
-@pytest.mark.parametrize("extra_env", [{"REGISTRY_TOKEN": "e2e-registry-token",
-                                        "REGISTRY_PORT": str(REGISTRY_PORT)}])
-async def test_application_registry_api_and_notifier_in_one_process(
-    api: tuple[FakeBotAPI, str], bot_process: asyncio.subprocess.Process, tmp_path: Path
-) -> None:
-    fake, _ = api
-    await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 60)
+
+async def apply_with_a_scan(fake: FakeBotAPI) -> str:
+    """A citizen applies for the benefits certificate in Atyrau with one scan; the receipt's number."""
     fake.user_message(USER, "/start")
     await fake.wait_text("Выберите язык общения")
     fake.press(USER, "Русский")
@@ -155,7 +151,16 @@ async def test_application_registry_api_and_notifier_in_one_process(
     await fake.wait_text("Проверьте заявление")
     fake.press(USER, "Отправить заявление")
     receipt = await fake.wait_text("Расписка №")
-    number = receipt.split("№ ")[1].split("<")[0]
+    return receipt.split("№ ")[1].split("<")[0]
+
+@pytest.mark.parametrize("extra_env", [{"REGISTRY_TOKEN": "e2e-registry-token",
+                                        "REGISTRY_PORT": str(REGISTRY_PORT)}])
+async def test_application_registry_api_and_notifier_in_one_process(
+    api: tuple[FakeBotAPI, str], bot_process: asyncio.subprocess.Process, tmp_path: Path
+) -> None:
+    fake, _ = api
+    await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 60)
+    number = await apply_with_a_scan(fake)
 
     submitted = len(fake.calls)  # the scan's download and the notice may come before the answers
     async with ClientSession() as http:
