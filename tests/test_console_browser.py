@@ -2,13 +2,17 @@
 selenium) against ``run_bot.py`` running as a process beside the fake Bot API server.
 
 A clerk sends /console, reads the link from the bot's message, signs in, opens a case, moves
-it (the applicant gets the notice through the Bot API), and opens its scan. Skipped only if
+it (the applicant gets the notice through the Bot API), and opens its scan; then marks it ready
+within its term, sees «served on time» (indicator 1.1) count it on the indicators page, and
+downloads the XLSX report from the page, which is read back with openpyxl. Skipped only if
 Chromium is absent and cannot be installed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import os
 import re
 import shutil
@@ -17,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import openpyxl
 import pytest
 
 from tests.fake_bot_api import FakeBotAPI
@@ -136,3 +141,47 @@ async def test_a_clerk_signs_in_moves_a_case_and_opens_its_scan(
         return bool(browser.find_element(By.CSS_SELECTOR, "table.list thead").is_displayed())
 
     assert not await blocking(on_a_phone)  # a phone gets each row as a card, without the header row
+
+
+    def served_on_time() -> tuple[str, str, str, dict[str, Any]]:
+        from selenium.webdriver.support.ui import Select
+
+        wait = WebDriverWait(browser, 20)
+        browser.set_window_size(1280, 900)
+
+        def indicator() -> str:
+            browser.get(f"{CONSOLE}/console/indicators")
+            choose = Select(wait.until(ec.presence_of_element_located((By.NAME, "standard"))))
+            choose.select_by_visible_text(next(o.text for o in choose.options if "льгот" in o.text))
+            browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+            row = wait.until(ec.presence_of_element_located((By.ID, "indicator-1.1")))
+            return str(row.find_element(By.CLASS_NAME, "count").text)
+
+        before = indicator()
+        browser.get(f"{CONSOLE}/console/cases/{number}")
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "button.action-ready"))).click()
+        wait.until(ec.presence_of_element_located((By.ID, "done")))
+        after = indicator()
+        page = browser.page_source
+        href = browser.find_element(By.ID, "xlsx").get_attribute("href")
+        # The browser downloads the file with its session (as a click on the link does).
+        download = browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0]).then(async r => { const bytes = new Uint8Array(await r.arrayBuffer());"
+            " let text = ''; for (const b of bytes) text += String.fromCharCode(b);"
+            " done({status: r.status, type: r.headers.get('content-type'),"
+            " disposition: r.headers.get('content-disposition'), body: btoa(text)}); });", href)
+        return before, after, page, download
+
+    try:
+        before, after, page, download = await blocking(served_on_time)
+    except Exception:
+        print(browser.current_url, browser.page_source[:3000])  # shown when the test fails
+        raise
+    assert (before, after) == ("0 из 0", "1 из 1"), "the case served on time counts"
+    assert "Динара" not in page and "900101300126" not in page, "no personal data on the indicators page"
+    assert download["status"] == 200 and download["disposition"].startswith("attachment")
+    assert download["type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(download["body"]))).worksheets[0]
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "1.1")
+    assert row[6:9] == (100, 1, 1), row  # the share (percent), served on time, of all
