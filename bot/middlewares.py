@@ -35,13 +35,13 @@ class InFlightUpdates(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         task = asyncio.current_task()
-        if task is None:
-            return await handler(event, data)
-        self._tasks.add(task)
-        try:
-            return await handler(event, data)
-        finally:
-            self._tasks.discard(task)
+        if task is not None and task not in self._tasks:
+            # Tracked until the task ends, not until this middleware returns: aiogram's own
+            # outer middlewares (the FSM lock, released in Redis) still run after it, and the
+            # shutdown must not close their connections under them.
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await handler(event, data)
 
     async def drain(self) -> None:
         pending = {t for t in self._tasks if t is not asyncio.current_task()}
