@@ -83,7 +83,7 @@ async def test_a_clerk_signs_in_moves_a_case_and_opens_its_scan(
     from selenium.webdriver.support.ui import WebDriverWait
 
     fake, _ = api
-    await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 60)
+    await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 120)
     number = await apply_with_a_scan(fake)
     await fake.wait_for(lambda m, p: m == "download", 30, since=0)  # the scan is copied into the file store
 

@@ -82,7 +82,7 @@ async def bot_process(api: tuple[FakeBotAPI, str], database_url: str, tmp_path: 
 async def test_start_language_card_and_checklist(api: tuple[FakeBotAPI, str],
                                                  bot_process: asyncio.subprocess.Process) -> None:
     fake, _ = api
-    _, commands = await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 60)
+    _, commands = await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 120)
     assert [c["command"] for c in commands["commands"]] == [
         "start", "menu", "services", "bookings", "status", "complaint", "language", "help"]
 
@@ -159,7 +159,7 @@ async def test_application_registry_api_and_notifier_in_one_process(
     api: tuple[FakeBotAPI, str], bot_process: asyncio.subprocess.Process, tmp_path: Path
 ) -> None:
     fake, _ = api
-    await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 60)
+    await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 120)
     number = await apply_with_a_scan(fake)
 
     submitted = len(fake.calls)  # the scan's download and the notice may come before the answers
@@ -318,7 +318,7 @@ async def test_no_personal_data_in_the_log_at_debug(api: tuple[FakeBotAPI, str],
     fake, _ = api
     assert bot_process.stdout is not None
     reading = asyncio.create_task(bot_process.stdout.read())  # the pipe must not fill up
-    await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 60)
+    await fake.wait_for(lambda m, p: m == "setMyCommands" and p.get("language_code") == "ru", 120)
     fake.user_message(USER, "/start")
     await fake.wait_text("Выберите язык общения")
     fake.press(USER, "Русский")
